@@ -155,6 +155,11 @@ def gen_hpp(rm):
         desc = r["desc"].replace('"', '\\"')
         out.append(f"    {{\"{r['name']}\", 0x{r['offset']:03x}, \"{desc}\"}},\n")
     out.append("};\n")
+    out.append(f"inline constexpr unsigned kNumCounters = {len(counters)};\n")
+    out.append("// Index of each counter in kCounters.\nenum class Counter : unsigned {\n")
+    for i, r in enumerate(counters):
+        out.append(f"  {r['name'].removeprefix('CNT_')} = {i},\n")
+    out.append("};\n")
     for ename, enum in rm["enums"].items():
         tname = "".join(p.capitalize() for p in ename.split("_"))
         out.append(f"\n// {enum['desc']}\nenum class {tname} : uint32_t {{\n")
@@ -172,6 +177,7 @@ def gen_hpp(rm):
         out.append("  }\n  return \"unknown value\";\n}\n")
     desc = rm["descriptor"]
     out.append(f"\n// Command descriptor ({desc['bytes']} bytes, little-endian in device memory).\n")
+    out.append(f"inline constexpr uint32_t kDescriptorBytes = {desc['bytes']};\n")
     out.append("struct Descriptor {\n")
     for fld in desc["fields"]:
         if fld["name"] == "reserved":

@@ -1,0 +1,27 @@
+#pragma once
+// The shape of an accelerator build: what the RTL parameters, the generated C++ config and the
+// device's read-only CFG_* registers all describe. One value of this type names a configuration.
+
+#include <cstdint>
+#include <string>
+
+namespace trit::driver {
+
+struct ArrayConfig {
+  uint32_t rows = 2;        // R: PE rows, tokens per pass
+  uint32_t cols = 4;        // C: PE columns, outputs per tile
+  uint32_t lanes = 4;       // V: reduction lanes per PE (power of two, <= bus_bytes)
+  uint32_t bus_bytes = 8;   // AXI4 master data width in bytes
+  uint32_t k_max = 512;     // largest K the activation buffer holds (multiple of bus_bytes)
+  uint32_t addr_bits = 32;  // AXI4 master address width
+  uint32_t max_burst = 16;  // longest burst the DMA issues, in beats
+
+  // "r2c4v4b64": the name build directories and Verilator models carry.
+  std::string name() const;
+  // Throws ConfigError naming the first violated rule (see docs/architecture.md).
+  void validate() const;
+
+  friend bool operator==(const ArrayConfig&, const ArrayConfig&) = default;
+};
+
+}  // namespace trit::driver
