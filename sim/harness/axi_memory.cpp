@@ -1,0 +1,158 @@
+#include "axi_memory.hpp"
+
+#include <algorithm>
+#include <bit>
+
+#include <fmt/format.h>
+
+namespace trit::sim {
+
+AxiMemory::AxiMemory(driver::DeviceMemory& mem, const AxiMemoryConfig& cfg)
+    : mem_(mem), cfg_(cfg), rng_(cfg.seed) {
+  prev_s_.rdata.assign(cfg_.bus_bytes, 0);
+}
+
+void AxiMemory::set_config(const AxiMemoryConfig& cfg) {
+  cfg_ = cfg;
+  rng_.seed(cfg.seed);
+}
+
+void AxiMemory::inject_error(uint64_t lo, uint64_t hi, bool on_read, bool on_write, uint32_t resp) {
+  errors_.push_back({lo, hi, on_read, on_write, resp});
+}
+
+bool AxiMemory::chance() { return cfg_.ready_probability >= 1.0 || uni_(rng_) < cfg_.ready_probability; }
+
+void AxiMemory::violation(std::string what) {
+  if (violations_.size() < 100) violations_.push_back(fmt::format("cycle {}: {}", now_, what));
+}
+
+uint32_t AxiMemory::resp_for(uint64_t addr, bool read) const {
+  for (const ErrorRange& e : errors_)
+    if ((read ? e.read : e.write) && addr < e.hi && addr + cfg_.bus_bytes > e.lo) return e.resp;
+  return mem_.contains(addr, cfg_.bus_bytes) ? kOkay : kDecErr;
+}
+
+void AxiMemory::check_request(const char* ch, const AxiAddr& a) {
+  const uint64_t bytes = uint64_t{a.len + 1} * cfg_.bus_bytes;
+  if (a.burst != 1) violation(fmt::format("{} burst type {} (only INCR is used)", ch, a.burst));
+  if ((1u << a.size) != cfg_.bus_bytes)
+    violation(fmt::format("{} size {} is not the full bus width of {} bytes", ch, a.size, cfg_.bus_bytes));
+  if (a.addr % cfg_.bus_bytes)
+    violation(fmt::format("{} address 0x{:x} not aligned to the bus width", ch, a.addr));
+  if (a.len + 1 > cfg_.max_burst_beats)
+    violation(fmt::format("{} burst of {} beats exceeds the limit of {}", ch, a.len + 1, cfg_.max_burst_beats));
+  if ((a.addr & 0xfff) + bytes > 4096)
+    violation(fmt::format("{} burst at 0x{:x} of {} bytes crosses a 4 KiB boundary", ch, a.addr, bytes));
+}
+
+void AxiMemory::clock(const AxiMasterSide& m, AxiSlaveSide& s) {
+  // ---- master-side stability: a valid not yet accepted must stay, with the same payload.
+  if (prev_m_.arvalid && !prev_s_.arready) {
+    if (!m.arvalid) violation("ARVALID dropped before ARREADY");
+    else if (!(m.ar == prev_m_.ar)) violation("AR payload changed while ARVALID waited");
+  }
+  if (prev_m_.awvalid && !prev_s_.awready) {
+    if (!m.awvalid) violation("AWVALID dropped before AWREADY");
+    else if (!(m.aw == prev_m_.aw)) violation("AW payload changed while AWVALID waited");
+  }
+  if (prev_m_.wvalid && !prev_s_.wready) {
+    if (!m.wvalid) violation("WVALID dropped before WREADY");
+    else if (m.wdata != prev_m_.wdata || m.wstrb != prev_m_.wstrb || m.wlast != prev_m_.wlast)
+      violation("W payload changed while WVALID waited");
+  }
+
+  // ---- handshakes at this edge
+  const bool ar_fire = m.arvalid && s.arready;
+  const bool r_fire = s.rvalid && m.rready;
+  const bool aw_fire = m.awvalid && s.awready;
+  const bool w_fire = m.wvalid && s.wready;
+  const bool b_fire = s.bvalid && m.bready;
+  const bool limited = cfg_.bytes_per_cycle > 0;
+
+  if (r_fire) {
+    ReadBurst& rb = reads_.front();
+    ++stats_.read_beats;
+    if (++rb.beat > rb.req.len) reads_.pop_front();
+  }
+  if (ar_fire) {
+    check_request("AR", m.ar);
+    reads_.push_back({m.ar, now_ + cfg_.read_latency});
+    ++stats_.read_bursts;
+    stats_.max_reads_outstanding = std::max<uint32_t>(stats_.max_reads_outstanding, reads_.size());
+  }
+  if (w_fire) {
+    auto wb = std::find_if(writes_.begin(), writes_.end(), [](const WriteBurst& w) { return !w.data_done; });
+    if (wb == writes_.end()) {
+      violation("W beat accepted with no write burst open");
+    } else {
+      const uint64_t addr = wb->req.addr + uint64_t{wb->beats} * cfg_.bus_bytes;
+      const uint32_t resp = resp_for(addr, false);
+      if (resp == kOkay) {
+        uint8_t* p = mem_.at(addr);
+        for (uint32_t i = 0; i < cfg_.bus_bytes; ++i)
+          if (m.wstrb[i]) {
+            p[i] = m.wdata[i];
+            ++stats_.write_bytes;
+          }
+      }
+      wb->resp = std::max(wb->resp, resp);
+      const bool last = wb->beats == wb->req.len;
+      if (m.wlast != last)
+        violation(fmt::format("WLAST={} on beat {} of a {}-beat burst at 0x{:x}", m.wlast, wb->beats,
+                              wb->req.len + 1, wb->req.addr));
+      ++stats_.write_beats;
+      if (++wb->beats > wb->req.len) {
+        wb->data_done = true;
+        wb->done_cycle = now_ + cfg_.write_latency;
+      }
+    }
+    if (limited) tokens_ -= cfg_.bus_bytes;
+  }
+  if (aw_fire) {
+    check_request("AW", m.aw);
+    writes_.push_back({m.aw});
+    ++stats_.write_bursts;
+  }
+  if (b_fire) writes_.pop_front();
+
+  prev_m_ = m;
+  prev_s_ = s;
+  ++now_;
+  ++stats_.cycles;
+  if (limited) tokens_ = std::min(tokens_ + cfg_.bytes_per_cycle, 2.0 * cfg_.bus_bytes + cfg_.bytes_per_cycle);
+
+  // ---- outputs for the next cycle
+  s.arready = reads_.size() < cfg_.max_reads && chance();
+  const uint32_t open_writes = static_cast<uint32_t>(writes_.size());
+  s.awready = open_writes < cfg_.max_writes && chance();
+  const bool w_open = std::any_of(writes_.begin(), writes_.end(), [](const WriteBurst& w) { return !w.data_done; });
+  s.wready = w_open && (!limited || tokens_ >= cfg_.bus_bytes) && chance();
+
+  if (!(s.rvalid && !r_fire)) {  // not holding an unaccepted beat: maybe present the next one
+    s.rvalid = false;
+    if (!reads_.empty() && !frozen_ && now_ >= reads_.front().ready_cycle &&
+        (!limited || tokens_ >= cfg_.bus_bytes) && chance()) {
+      const ReadBurst& rb = reads_.front();
+      const uint64_t addr = rb.req.addr + uint64_t{rb.beat} * cfg_.bus_bytes;
+      s.rvalid = true;
+      s.rid = rb.req.id;
+      s.rresp = resp_for(addr, true);
+      s.rlast = rb.beat == rb.req.len;
+      s.rdata.assign(cfg_.bus_bytes, 0);
+      if (s.rresp == kOkay) std::copy_n(mem_.at(addr), cfg_.bus_bytes, s.rdata.begin());
+      if (limited) tokens_ -= cfg_.bus_bytes;
+    }
+  }
+  if (!(s.bvalid && !b_fire)) {
+    s.bvalid = false;
+    if (!writes_.empty() && writes_.front().data_done && !frozen_ && now_ >= writes_.front().done_cycle &&
+        chance()) {
+      s.bvalid = true;
+      s.bid = writes_.front().req.id;
+      s.bresp = writes_.front().resp;
+    }
+  }
+}
+
+}  // namespace trit::sim

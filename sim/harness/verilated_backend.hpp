@@ -1,0 +1,236 @@
+#pragma once
+// The cycle-accurate backend: a Verilated trit_top, clocked here, with the AXI4 memory model on
+// its DMA port and an AXI4-Lite master for register access. Any configuration's model class
+// fits (they all have trit_top's ports); make_backend_<config>() instantiates it.
+//
+// Clocking, per cycle: the outputs settled after the previous falling-edge eval are sampled (they
+// decide this edge's handshakes), the rising edge is evaluated, the memory model and the
+// register master update their outputs, then the falling edge settles everything again.
+
+#include <memory>
+#include <stdexcept>
+#include <type_traits>
+
+#include <fmt/format.h>
+#include <verilated.h>
+
+#include "axi_memory.hpp"
+#include "sim_options.hpp"
+#include "trit/driver/backend.hpp"
+#include "trit/driver/config.hpp"
+#include "trit/driver/errors.hpp"
+#include "trit/driver/memory.hpp"
+#include "trit/regs.hpp"
+
+namespace trit::sim {
+
+// Verilator maps a port of <= 64 bits to an integer and a wider one to VlWide<words>.
+template <class T>
+void signal_to_bytes(const T& sig, uint8_t* out, size_t n) {
+  if constexpr (std::is_integral_v<T>) {
+    const uint64_t v = sig;
+    for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(v >> (8 * i));
+  } else {
+    for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(sig.at(i / 4) >> (8 * (i % 4)));
+  }
+}
+template <class T>
+void bytes_to_signal(T& sig, const uint8_t* in, size_t n) {
+  if constexpr (std::is_integral_v<T>) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; ++i) v |= uint64_t{in[i]} << (8 * i);
+    sig = static_cast<T>(v);
+  } else {
+    for (size_t w = 0; w < (n + 3) / 4; ++w) {
+      uint32_t v = 0;
+      for (size_t b = 0; b < 4 && 4 * w + b < n; ++b) v |= uint32_t{in[4 * w + b]} << (8 * b);
+      sig.at(w) = v;
+    }
+  }
+}
+template <class T>
+bool signal_bit(const T& sig, size_t i) {
+  if constexpr (std::is_integral_v<T>) return (static_cast<uint64_t>(sig) >> i) & 1u;
+  else return (sig.at(i / 32) >> (i % 32)) & 1u;
+}
+
+template <class VTop>
+class VerilatedBackend final : public driver::Backend {
+ public:
+  VerilatedBackend(const driver::ArrayConfig& cfg, SimOptions opt)
+      : cfg_(cfg),
+        opt_(std::move(opt)),
+        ctx_(std::make_unique<VerilatedContext>()),
+        mem_(opt_.mem_base, opt_.mem_size),
+        axi_(mem_, with_bus(opt_.axi, cfg)) {
+    ctx_->fatalOnError(false);  // an RTL assertion becomes an exception, not an abort()
+    top_ = std::make_unique<VTop>(ctx_.get(), "trit_top");
+    m_.wdata.assign(cfg_.bus_bytes, 0);
+    m_.wstrb.assign(cfg_.bus_bytes, false);
+    s_.rdata.assign(cfg_.bus_bytes, 0);
+    hard_reset();
+  }
+  ~VerilatedBackend() override { top_->final(); }
+
+  std::string name() const override { return "sim:" + cfg_.name(); }
+
+  uint32_t read_reg(uint32_t offset) override {
+    top_->s_axil_araddr_i = offset;
+    top_->s_axil_arvalid_i = 1;
+    top_->s_axil_rready_i = 1;
+    lite_r_done_ = false;
+    settle();
+    for (uint32_t i = 0; i < opt_.reg_timeout_cycles; ++i) {
+      tick();
+      if (lite_r_done_) return lite_rdata_;
+    }
+    throw driver::TimeoutError(fmt::format("{}: register read at 0x{:03x} not answered in {} cycles",
+                                           name(), offset, opt_.reg_timeout_cycles));
+  }
+
+  void write_reg(uint32_t offset, uint32_t value) override {
+    top_->s_axil_awaddr_i = offset;
+    top_->s_axil_awvalid_i = 1;
+    top_->s_axil_wdata_i = value;
+    top_->s_axil_wstrb_i = 0xf;
+    top_->s_axil_wvalid_i = 1;
+    top_->s_axil_bready_i = 1;
+    lite_b_done_ = false;
+    settle();
+    for (uint32_t i = 0; i < opt_.reg_timeout_cycles; ++i) {
+      tick();
+      if (lite_b_done_) return;
+    }
+    throw driver::TimeoutError(fmt::format("{}: register write at 0x{:03x} not answered in {} cycles",
+                                           name(), offset, opt_.reg_timeout_cycles));
+  }
+
+  Region memory() const override { return {mem_.base(), mem_.size()}; }
+  void write_mem(uint64_t addr, std::span<const uint8_t> data) override { mem_.write(addr, data); }
+  void read_mem(uint64_t addr, std::span<uint8_t> out) override { mem_.read(addr, out); }
+
+  bool wait_irq(std::chrono::nanoseconds timeout) override {
+    const uint64_t khz = clock_khz_ ? clock_khz_ : 250000;  // nominal when the build says 0
+    const uint64_t budget = std::max<uint64_t>(1, static_cast<uint64_t>(timeout.count()) * khz / 1000000);
+    for (uint64_t i = 0; i < budget && !top_->irq_o; ++i) tick();
+    return top_->irq_o;
+  }
+
+  void hard_reset() override {
+    top_->clk_i = 0;
+    top_->rst_ni = 0;
+    top_->s_axil_awvalid_i = top_->s_axil_wvalid_i = top_->s_axil_bready_i = 0;
+    top_->s_axil_arvalid_i = top_->s_axil_rready_i = 0;
+    top_->m_axi_arready_i = top_->m_axi_rvalid_i = top_->m_axi_awready_i = 0;
+    top_->m_axi_wready_i = top_->m_axi_bvalid_i = 0;
+    s_ = AxiSlaveSide{};
+    s_.rdata.assign(cfg_.bus_bytes, 0);
+    settle();
+    for (int i = 0; i < 8; ++i) tick();
+    top_->rst_ni = 1;
+    settle();
+    tick();
+    clock_khz_ = read_reg(regs::CFG_CLOCK_KHZ);
+  }
+
+  uint64_t cycles() const override { return cycles_; }
+
+  // ---- simulator-only controls -------------------------------------------------------------
+  AxiMemory& axi() { return axi_; }
+  driver::DeviceMemory& mem() { return mem_; }
+  VTop& top() { return *top_; }
+  void run(uint64_t n) {
+    for (uint64_t i = 0; i < n; ++i) tick();
+  }
+
+ private:
+  static AxiMemoryConfig with_bus(AxiMemoryConfig a, const driver::ArrayConfig& cfg) {
+    a.bus_bytes = cfg.bus_bytes;
+    a.max_burst_beats = cfg.max_burst;
+    return a;
+  }
+
+  void settle() { top_->eval(); }
+
+  void tick() {
+    VTop& t = *top_;
+    // ---- sample everything that decides this edge's handshakes
+    m_.arvalid = t.m_axi_arvalid_o;
+    if (m_.arvalid) m_.ar = {static_cast<uint64_t>(t.m_axi_araddr_o), t.m_axi_arlen_o, t.m_axi_arsize_o,
+                             t.m_axi_arburst_o, static_cast<uint32_t>(t.m_axi_arid_o)};
+    m_.rready = t.m_axi_rready_o;
+    m_.awvalid = t.m_axi_awvalid_o;
+    if (m_.awvalid) m_.aw = {static_cast<uint64_t>(t.m_axi_awaddr_o), t.m_axi_awlen_o, t.m_axi_awsize_o,
+                             t.m_axi_awburst_o, static_cast<uint32_t>(t.m_axi_awid_o)};
+    m_.wvalid = t.m_axi_wvalid_o;
+    if (m_.wvalid) {
+      signal_to_bytes(t.m_axi_wdata_o, m_.wdata.data(), cfg_.bus_bytes);
+      for (uint32_t i = 0; i < cfg_.bus_bytes; ++i) m_.wstrb[i] = signal_bit(t.m_axi_wstrb_o, i);
+      m_.wlast = t.m_axi_wlast_o;
+    }
+    m_.bready = t.m_axi_bready_o;
+    const bool lite_ar = t.s_axil_arvalid_i && t.s_axil_arready_o;
+    const bool lite_r = t.s_axil_rvalid_o && t.s_axil_rready_i;
+    const uint32_t lite_rdata = t.s_axil_rdata_o;
+    const bool lite_aw = t.s_axil_awvalid_i && t.s_axil_awready_o;
+    const bool lite_w = t.s_axil_wvalid_i && t.s_axil_wready_o;
+    const bool lite_b = t.s_axil_bvalid_o && t.s_axil_bready_i;
+
+    // ---- rising edge
+    t.clk_i = 1;
+    t.eval();
+    ctx_->timeInc(1);
+
+    // ---- new inputs for the next cycle
+    axi_.clock(m_, s_);
+    t.m_axi_arready_i = s_.arready;
+    t.m_axi_awready_i = s_.awready;
+    t.m_axi_wready_i = s_.wready;
+    t.m_axi_rvalid_i = s_.rvalid;
+    if (s_.rvalid) {
+      t.m_axi_rid_i = s_.rid;
+      t.m_axi_rresp_i = s_.rresp;
+      t.m_axi_rlast_i = s_.rlast;
+      bytes_to_signal(t.m_axi_rdata_i, s_.rdata.data(), cfg_.bus_bytes);
+    }
+    t.m_axi_bvalid_i = s_.bvalid;
+    t.m_axi_bid_i = s_.bid;
+    t.m_axi_bresp_i = s_.bresp;
+    if (lite_ar) t.s_axil_arvalid_i = 0;
+    if (lite_r) {
+      lite_rdata_ = lite_rdata;
+      lite_r_done_ = true;
+      t.s_axil_rready_i = 0;
+    }
+    if (lite_aw) t.s_axil_awvalid_i = 0;
+    if (lite_w) t.s_axil_wvalid_i = 0;
+    if (lite_b) {
+      lite_b_done_ = true;
+      t.s_axil_bready_i = 0;
+    }
+
+    // ---- falling edge: settle combinational outputs for the next sample
+    t.clk_i = 0;
+    t.eval();
+    ctx_->timeInc(1);
+    ++cycles_;
+    if (ctx_->gotError())
+      throw std::runtime_error(fmt::format("{}: RTL assertion failed at cycle {} (see the message above)",
+                                           name(), cycles_));
+  }
+
+  driver::ArrayConfig cfg_;
+  SimOptions opt_;
+  std::unique_ptr<VerilatedContext> ctx_;
+  std::unique_ptr<VTop> top_;
+  driver::DeviceMemory mem_;
+  AxiMemory axi_;
+  AxiMasterSide m_;
+  AxiSlaveSide s_;
+  uint64_t cycles_ = 0;
+  uint32_t clock_khz_ = 0;
+  bool lite_r_done_ = false, lite_b_done_ = false;
+  uint32_t lite_rdata_ = 0;
+};
+
+}  // namespace trit::sim
