@@ -24,12 +24,18 @@ include(GoogleTest)
 set(TRIT_GEN_DIR ${CMAKE_BINARY_DIR}/generated)
 file(MAKE_DIRECTORY ${TRIT_GEN_DIR})
 
-# trit_add_gtest(<name> SOURCES ... LIBS ... [LABELS ...])
-# One GoogleTest executable, registered test-by-test in CTest.
+# trit_add_gtest(<name> SOURCES ... LIBS ... [LABELS ...] [TIMEOUT s] [SEEDED])
+# One GoogleTest executable, registered test-by-test in CTest. SEEDED tests use the seeded main
+# of tests/support (--seed N / TRIT_SEED, printed on every run) for their random inputs.
 function(trit_add_gtest name)
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "SEEDED" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main trit_warnings)
+  if(ARG_SEEDED)
+    set(main trit_test_seed_main)
+  else()
+    set(main GTest::gtest_main)
+  endif()
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest ${main} trit_warnings)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 600)
   endif()

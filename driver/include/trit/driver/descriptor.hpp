@@ -11,6 +11,8 @@
 
 namespace trit::driver {
 
+using regs::WeightFormat;
+
 struct GemmDesc {
   uint32_t m = 0, n = 0, k = 0;   // Y[m][n] = X[m][k] * W^T, W: n x k ternary
   uint64_t x_addr = 0;            // int8 rows, x_stride bytes apart

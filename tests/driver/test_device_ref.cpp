@@ -1,0 +1,176 @@
+// The driver API on the reference backend: random GEMMs against direct math, every host-side
+// error path, ring wrap-around, device errors and recovery, threads sharing a device.
+
+#include <random>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "gemm_cases.hpp"
+#include "ref/ref_backend.hpp"
+#include "test_seed.hpp"
+#include "trit/driver/device.hpp"
+
+using namespace trit::driver;
+using trit::regs::ErrCode;
+using trit::testing::GemmCase;
+
+namespace {
+
+const ArrayConfig kSmall{2, 4, 4, 8, 512, 32, 16};
+const ArrayConfig kMid{3, 5, 8, 16, 1024, 40, 32};
+
+std::unique_ptr<Device> open_ref(const ArrayConfig& cfg, DeviceOptions opt = {}) {
+  return std::make_unique<Device>(std::make_unique<RefBackend>(cfg), opt);
+}
+
+}  // namespace
+
+TEST(DeviceRef, OpensAndReadsItsConfiguration) {
+  auto dev = open_ref(kMid);
+  EXPECT_EQ(dev->config(), kMid);
+  DeviceOptions opt;
+  opt.expect = kSmall;
+  EXPECT_THROW(open_ref(kMid, opt), ConfigError);
+}
+
+TEST(DeviceRef, RandomGemmsMatchDirectMath) {
+  std::mt19937_64 rng(trit::testing::test_seed());
+  for (const ArrayConfig& cfg : {kSmall, kMid}) {
+    auto dev = open_ref(cfg);
+    int cases = 0;
+    for (int batch = 0; batch < 60; ++batch) {
+      std::vector<GemmCase> b;
+      const int n = std::uniform_int_distribution<int>(1, 4)(rng);
+      for (int i = 0; i < n; ++i) b.push_back(trit::testing::random_case(rng, cfg, 300, 40, 3 * cfg.rows + 1));
+      const auto res = trit::testing::run_batch(*dev, b);
+      for (const auto& p : res.problems) ADD_FAILURE() << cfg.name() << ": " << p;
+      cases += n;
+      // Event counters are exact in the reference model.
+      uint64_t out_bytes = 0;
+      for (const auto& c : b) out_bytes += uint64_t{c.m} * c.n * 4;
+      EXPECT_EQ(res.counters[trit::regs::Counter::OUT_BYTES], out_bytes);
+      EXPECT_EQ(res.counters[trit::regs::Counter::DESCS], b.size());
+    }
+    EXPECT_GE(cases, 60);
+  }
+}
+
+TEST(DeviceRef, RingWrapsAroundWithMoreDescriptorsThanSlots) {
+  DeviceOptions opt;
+  opt.ring_log2 = 2;  // 4 slots, 3 usable
+  auto dev = open_ref(kSmall, opt);
+  std::mt19937_64 rng(trit::testing::test_seed());
+  std::vector<GemmCase> b;
+  for (int i = 0; i < 11; ++i) b.push_back(trit::testing::make_case(rng, kSmall, 2, 5, 9, WeightFormat::T5, "wrap"));
+  const auto res = trit::testing::run_batch(*dev, b);
+  for (const auto& p : res.problems) ADD_FAILURE() << p;
+}
+
+TEST(DeviceRef, HostSideChecksGiveTypedErrors) {
+  auto dev = open_ref(kSmall);
+  std::vector<int8_t> w(4 * 8, 1);
+  const Weights wt = dev->upload_weights(w, 4, 8, WeightFormat::T2);
+  const Buffer x = dev->alloc(64), y = dev->alloc(64);
+  EXPECT_THROW(dev->gemm(0, x, 8, wt, y, 16), ShapeError);
+  EXPECT_THROW(dev->gemm(2, x, 12, wt, y, 16), AlignmentError);
+  EXPECT_THROW(dev->gemm(2, x, 8, wt, y, 8), ShapeError);           // y_stride < 4N
+  EXPECT_THROW(dev->gemm(9, x, 8, wt, y, 16), ShapeError);          // X buffer too small
+  const Buffer odd{x.addr + 4, 32};
+  EXPECT_THROW(dev->gemm(1, odd, 8, wt, y, 16), AlignmentError);
+  std::vector<int8_t> big(uint64_t{1} * 600, 0);
+  EXPECT_THROW(dev->upload_weights(std::vector<int8_t>{1, 2}, 1, 2, WeightFormat::T2), ShapeError);
+  const Weights wide = dev->upload_weights(big, 1, 600, WeightFormat::T5);  // K > k_max = 512
+  EXPECT_THROW(dev->gemm(1, dev->alloc(640), 640, wide, y, 8), ShapeError);
+  EXPECT_THROW(dev->alloc(1ull << 40), MemoryError);
+  EXPECT_THROW(dev->free(Buffer{0x1234, 8}), MemoryError);
+  EXPECT_THROW(dev->write(x, 60, std::vector<uint8_t>(8)), MemoryError);
+}
+
+TEST(DeviceRef, AllocatorReusesFreedMemory) {
+  auto dev = open_ref(kSmall);
+  const uint64_t free0 = dev->bytes_free();
+  std::vector<Buffer> bufs;
+  for (int i = 0; i < 50; ++i) bufs.push_back(dev->alloc(1000 + i * 13));
+  for (size_t i = 0; i < bufs.size(); i += 2) dev->free(bufs[i]);
+  for (size_t i = 1; i < bufs.size(); i += 2) dev->free(bufs[i]);
+  EXPECT_EQ(dev->bytes_free(), free0);
+  const Buffer big = dev->alloc(free0 - 4096);  // only possible if the heap merged back
+  dev->free(big);
+}
+
+TEST(DeviceRef, BadDescriptorHaltsWithItsCodeAndIndexThenResetRecovers) {
+  auto dev = open_ref(kSmall);
+  std::mt19937_64 rng(trit::testing::test_seed());
+  const GemmCase c = trit::testing::make_case(rng, kSmall, 1, 4, 8, WeightFormat::T5, "ok");
+  const Weights w = dev->upload_weights(c.w, c.n, c.k, c.format);
+  const Buffer x = dev->alloc(64), y = dev->alloc(64);
+  const GemmDesc ok = dev->gemm(1, x, 8, w, y, 16);
+  trit::regs::Descriptor bad = encode(ok);
+  bad.k = 0;
+  const trit::regs::Descriptor batch[] = {encode(ok), encode(ok), bad, encode(ok)};
+  const JobId job = dev->submit_unchecked(batch);
+  try {
+    dev->wait(job);
+    FAIL() << "expected a DeviceError";
+  } catch (const DeviceError& e) {
+    EXPECT_EQ(e.code(), ErrCode::ZERO_DIM);
+    EXPECT_EQ(e.ring_index(), 2u);
+    EXPECT_NE(std::string(e.what()).find("ZERO_DIM"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(dev->backend().read_reg(trit::regs::RING_HEAD), 2u);
+  dev->soft_reset();
+  const GemmDesc again[] = {ok};
+  dev->wait(dev->submit(again));
+}
+
+TEST(DeviceRef, HostRejectsWhatTheDeviceWouldReject) {
+  auto dev = open_ref(kSmall);
+  GemmDesc d;
+  d.m = 1;
+  d.n = 4;
+  d.k = 8;
+  d.x_addr = d.w_addr = d.y_addr = 0x10000004;  // misaligned
+  const GemmDesc ds[] = {d};
+  EXPECT_THROW(dev->submit(ds), ShapeError);
+}
+
+TEST(DeviceRef, AxiErrorOnAnAddressOutsideMemory) {
+  auto dev = open_ref(kSmall);
+  GemmDesc d;
+  d.m = 1;
+  d.n = 4;
+  d.k = 8;
+  d.x_addr = 0x00000100;  // below device memory: the bus answers DECERR
+  d.w_addr = 0x10000000;
+  d.y_addr = 0x10000000;
+  d.format = WeightFormat::T2;
+  const trit::regs::Descriptor raw[] = {encode(d)};
+  try {
+    dev->wait(dev->submit_unchecked(raw));
+    FAIL() << "expected a DeviceError";
+  } catch (const DeviceError& e) {
+    EXPECT_EQ(e.code(), ErrCode::AXI_READ);
+    EXPECT_EQ(e.address(), 0x100u);
+  }
+  dev->soft_reset();
+  EXPECT_EQ(dev->backend().read_reg(trit::regs::ERR_CODE), 0u);
+}
+
+TEST(DeviceRef, ThreadsSharingADeviceAreSerialised) {
+  auto dev = open_ref(kSmall);
+  const uint64_t seed = trit::testing::test_seed();
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      std::mt19937_64 rng(seed + t);
+      for (int i = 0; i < 10; ++i) {
+        std::vector<GemmCase> b{trit::testing::random_case(rng, kSmall, 64, 16, 5)};
+        const auto res = trit::testing::run_batch(*dev, b);
+        failures += static_cast<int>(res.problems.size());
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+}

@@ -1,0 +1,50 @@
+#pragma once
+// Random and edge-case GEMMs for the accelerator tests, the expected result computed directly
+// from the int8 matrices (not through the weight packer or any model), and a runner that puts a
+// batch of them through a Device and checks every output byte, including the bytes a GEMM must
+// not touch.
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "trit/driver/device.hpp"
+
+namespace trit::testing {
+
+struct GemmCase {
+  std::string label;
+  uint32_t m = 1, n = 1, k = 1;
+  driver::WeightFormat format = driver::WeightFormat::T5;
+  uint32_t x_stride = 0, y_stride = 0;  // bytes; multiples of the bus width
+  std::vector<int8_t> x;                // [m][k]
+  std::vector<int8_t> w;                // [n][k], ternary
+};
+
+// A random case sized for `cfg`, covering decode (M = 1), M > R, K and N not multiples of V and C,
+// all-zero / all-one weights and extreme activations. `max_k`/`max_n` bound the simulation cost.
+GemmCase random_case(std::mt19937_64& rng, const driver::ArrayConfig& cfg, uint32_t max_k, uint32_t max_n,
+                     uint32_t max_m);
+// Fills strides (with random padding) and data for an explicit shape.
+GemmCase make_case(std::mt19937_64& rng, const driver::ArrayConfig& cfg, uint32_t m, uint32_t n, uint32_t k,
+                   driver::WeightFormat format, const std::string& label);
+
+// Y = X * W^T computed directly; [m][n].
+std::vector<int32_t> expected_y(const GemmCase& c);
+
+struct BatchResult {
+  std::vector<std::vector<int32_t>> y;  // per case, [m][n]
+  driver::Counters counters;            // counter deltas over the batch
+  uint64_t cycles = 0;                  // backend cycles over the batch (simulators)
+  std::vector<std::string> problems;    // mismatches, bytes written outside Y, ...
+};
+
+// Uploads, runs every case as one submission, reads back and checks against expected_y() and the
+// untouched padding of Y. Buffers are freed afterwards.
+BatchResult run_batch(driver::Device& dev, const std::vector<GemmCase>& cases,
+                      std::chrono::nanoseconds timeout = std::chrono::seconds(5));
+
+std::string describe(const GemmCase& c);
+
+}  // namespace trit::testing
