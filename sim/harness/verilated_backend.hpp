@@ -15,6 +15,7 @@
 #include <verilated.h>
 
 #include "axi_memory.hpp"
+#include "sim_control.hpp"
 #include "sim_options.hpp"
 #include "trit/driver/backend.hpp"
 #include "trit/driver/config.hpp"
@@ -55,7 +56,7 @@ bool signal_bit(const T& sig, size_t i) {
 }
 
 template <class VTop>
-class VerilatedBackend final : public driver::Backend {
+class VerilatedBackend final : public driver::Backend, public SimControl {
  public:
   VerilatedBackend(const driver::ArrayConfig& cfg, SimOptions opt)
       : cfg_(cfg),
@@ -136,10 +137,10 @@ class VerilatedBackend final : public driver::Backend {
   uint64_t cycles() const override { return cycles_; }
 
   // ---- simulator-only controls -------------------------------------------------------------
-  AxiMemory& axi() { return axi_; }
+  AxiMemory& axi() override { return axi_; }
   driver::DeviceMemory& mem() { return mem_; }
   VTop& top() { return *top_; }
-  void run(uint64_t n) {
+  void run(uint64_t n) override {
     for (uint64_t i = 0; i < n; ++i) tick();
   }
 
