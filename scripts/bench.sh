@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark; JSON reports in <build>/bench/ (keys in docs/bench.md).
+set -euo pipefail
+build=${1:-build}
+mkdir -p "$build/bench"
+cmake --build "$build" --target trit-accel-bench -j "$(nproc)"
+"$build/bin/trit-accel-bench" --out "$build/bench/accel.json"
