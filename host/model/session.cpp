@@ -1,0 +1,288 @@
+#include "model/session.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+
+#include "kernels/float_ops.hpp"
+
+namespace trit::model {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Adds the time from construction to destruction to one StageTimes field.
+class StageTimer {
+ public:
+  explicit StageTimer(double& slot) : slot_(slot), t0_(Clock::now()) {}
+  ~StageTimer() { slot_ += std::chrono::duration<double>(Clock::now() - t0_).count(); }
+  StageTimer(const StageTimer&) = delete;
+  StageTimer& operator=(const StageTimer&) = delete;
+
+ private:
+  double& slot_;
+  Clock::time_point t0_;
+};
+
+void rms_norm_rows(const float* x, const std::vector<float>& w, float* y, int64_t M, int64_t n, float eps) {
+  for (int64_t m = 0; m < M; ++m) kernels::rms_norm(x + m * n, w.data(), y + m * n, n, eps);
+}
+
+}  // namespace
+
+// Int8 rows of one BitLinear input, made once and shared by every matmul that reads the same
+// input (q/k/v, gate/up).
+struct Session::QuantizedRows {
+  std::vector<int8_t> q;  // [M][K]
+  std::vector<float> s;   // [M] s_x = 127 / absmax
+  bool valid = false;
+};
+
+Session::Session(const Model& model, sched::BitLinearBackend& device, sched::CpuBackend& cpu,
+                 kernels::ThreadPool& pool, SessionOptions opt)
+    : model_(model), hp_(model.hparams()), cpu_(cpu), pool_(pool) {
+  n_ctx_ = opt.n_ctx > 0 ? std::min(opt.n_ctx, hp_.n_ctx_train) : hp_.n_ctx_train;
+  const size_t cache = static_cast<size_t>(hp_.n_layer) * static_cast<size_t>(n_ctx_) * static_cast<size_t>(hp_.n_embd_kv());
+  // Default-initialised: pages are only touched (and only then cost memory) when used.
+  k_cache_.reset(new float[cache]);
+  v_cache_.reset(new float[cache]);
+
+  const auto linears = model.linears();
+  placement_.assign(linears.size(), nullptr);
+  for (const Linear* l : linears) {
+    sched::BitLinearBackend* dev = nullptr;
+    if (device.supports(l->w)) {
+      dev = &device;
+    } else if (cpu.supports(l->w)) {
+      dev = &cpu;
+    }
+    if (dev) dev->prepare(l->w);
+    placement_[static_cast<size_t>(l->index)] = dev;
+  }
+
+  // theta_i = base^(-2i / n_rot) (/ freq factor), in double: positions multiply it later.
+  const int64_t half = hp_.n_rot / 2;
+  inv_freq_.resize(static_cast<size_t>(half));
+  const auto& ff = model.rope_freq_factors();
+  for (int64_t i = 0; i < half; ++i) {
+    double f = std::pow(static_cast<double>(hp_.rope_freq_base), -2.0 * static_cast<double>(i) / static_cast<double>(hp_.n_rot));
+    if (!ff.empty()) f /= ff[static_cast<size_t>(i)];
+    inv_freq_[static_cast<size_t>(i)] = f * hp_.rope_freq_scale;
+  }
+}
+
+std::string Session::placement_summary() const {
+  std::map<std::string, int> count;
+  const auto linears = model_.linears();
+  for (const Linear* l : linears) {
+    const sched::BitLinearBackend* d = placement_[static_cast<size_t>(l->index)];
+    std::string where;
+    if (d) {
+      where = std::string(d->name()) + " (int8 x ternary)";
+    } else if (l->w.is_ternary()) {
+      where = "cpu (blockwise scales)";
+    } else {
+      where = "cpu (float)";
+    }
+    ++count[where];
+  }
+  std::string s;
+  for (const auto& [where, n] : count) {
+    if (!s.empty()) s += ", ";
+    s += std::to_string(n) + " on " + where;
+  }
+  return s + " of " + std::to_string(linears.size()) + " BitLinears";
+}
+
+void Session::matmul_float(const Matrix& w, const float* x, int64_t M, float* y) {
+  const int64_t N = w.rows(), K = w.cols();
+  pool_.parallel_for(0, N, 16, [&](int64_t n0, int64_t n1) {
+    std::vector<float> row(static_cast<size_t>(K));
+    for (int64_t n = n0; n < n1; ++n) {
+      const float* r = w.row_f32_in_place(n);
+      if (r == nullptr) {
+        w.row_f32(n, row.data());
+        r = row.data();
+      }
+      for (int64_t m = 0; m < M; ++m) y[m * N + n] = kernels::dot_f32(x + m * K, r, K);
+    }
+  });
+}
+
+void Session::bitlinear(const Linear& l, const float* x, QuantizedRows& q, int64_t M, float* y) {
+  StageTimer timer(times_.bitlinear_s);
+  const Matrix& w = l.w;
+  const int64_t N = w.rows(), K = w.cols();
+  if (!w.is_ternary()) {
+    matmul_float(w, x, M, y);
+  } else {
+    if (!q.valid) {
+      q.q.resize(static_cast<size_t>(M * K));
+      q.s.resize(static_cast<size_t>(M));
+      for (int64_t m = 0; m < M; ++m) q.s[static_cast<size_t>(m)] = kernels::quantize_row_i8_absmax(x + m * K, K, q.q.data() + m * K);
+      q.valid = true;
+    }
+    sched::BitLinearBackend* dev = placement_[static_cast<size_t>(l.index)];
+    if (dev != nullptr) {
+      std::vector<int32_t> acc(static_cast<size_t>(M * N));  // [M][N]
+      dev->gemm(w, q.q.data(), M, acc.data());
+      for (int64_t m = 0; m < M; ++m) {
+        const float sx = q.s[static_cast<size_t>(m)];
+        for (int64_t n = 0; n < N; ++n)
+          y[m * N + n] = static_cast<float>(acc[static_cast<size_t>(m * N + n)]) / sx * w.row_scale(n);
+      }
+    } else {
+      cpu_.gemm_blockwise(w, q.q.data(), q.s.data(), M, y);
+    }
+  }
+  if (l.has_out_scale)
+    for (int64_t i = 0; i < M * N; ++i) y[i] *= l.out_scale;
+  if (!l.bias.empty())
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t n = 0; n < N; ++n) y[m * N + n] += l.bias[static_cast<size_t>(n)];
+}
+
+void Session::attention(int layer, float* q, float* k, const float* v, int64_t M, float* out) {
+  StageTimer timer(times_.attention_s);
+  const int64_t hd = hp_.head_dim, nh = hp_.n_head, nkv = hp_.n_head_kv;
+  const int64_t kv_dim = hp_.n_embd_kv(), q_dim = hp_.n_embd_q();
+  const int64_t group = nh / nkv;
+  const int64_t half = hp_.n_rot / 2;
+
+  // RoPE on q and k, then append k and v to the cache.
+  std::vector<float> cos(static_cast<size_t>(half)), sin(static_cast<size_t>(half));
+  float* kc = k_cache_.get() + static_cast<size_t>(layer) * static_cast<size_t>(n_ctx_ * kv_dim);
+  float* vc = v_cache_.get() + static_cast<size_t>(layer) * static_cast<size_t>(n_ctx_ * kv_dim);
+  for (int64_t m = 0; m < M; ++m) {
+    const auto pos = static_cast<double>(n_past_ + m);
+    for (int64_t i = 0; i < half; ++i) {
+      const double a = pos * inv_freq_[static_cast<size_t>(i)];
+      cos[static_cast<size_t>(i)] = static_cast<float>(std::cos(a));
+      sin[static_cast<size_t>(i)] = static_cast<float>(std::sin(a));
+    }
+    for (int64_t h = 0; h < nh; ++h) kernels::rope_neox(q + m * q_dim + h * hd, hp_.n_rot, cos.data(), sin.data());
+    for (int64_t h = 0; h < nkv; ++h) kernels::rope_neox(k + m * kv_dim + h * hd, hp_.n_rot, cos.data(), sin.data());
+    std::copy(k + m * kv_dim, k + (m + 1) * kv_dim, kc + (n_past_ + m) * kv_dim);
+    std::copy(v + m * kv_dim, v + (m + 1) * kv_dim, vc + (n_past_ + m) * kv_dim);
+  }
+  dump("Qcur", layer, q, M, q_dim);
+  dump("Kcur", layer, k, M, kv_dim);
+
+  // softmax(q k^T / sqrt(hd) + causal mask) v, one (token, head) pair per work item.
+  const auto scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
+  pool_.parallel_for(0, M * nh, 1, [&](int64_t i0, int64_t i1) {
+    std::vector<float> scores(static_cast<size_t>(n_past_ + M));
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t m = i / nh, h = i % nh, g = h / group;
+      const int64_t n_keys = n_past_ + m + 1;
+      const float* qh = q + m * q_dim + h * hd;
+      for (int64_t j = 0; j < n_keys; ++j)
+        scores[static_cast<size_t>(j)] = kernels::dot_f32(qh, kc + j * kv_dim + g * hd, hd) * scale;
+      kernels::softmax(scores.data(), n_keys);
+      float* o = out + m * q_dim + h * hd;
+      std::fill(o, o + hd, 0.0f);
+      for (int64_t j = 0; j < n_keys; ++j) {
+        const float p = scores[static_cast<size_t>(j)];
+        const float* vj = vc + j * kv_dim + g * hd;
+        for (int64_t d = 0; d < hd; ++d) o[d] += p * vj[d];
+      }
+    }
+  });
+}
+
+void Session::norm(const char* name, int layer, const float* x, const std::vector<float>& w, float* y, int64_t M,
+                   int64_t n) {
+  {
+    StageTimer timer(times_.other_s);
+    rms_norm_rows(x, w, y, M, n, hp_.rms_eps);
+  }
+  dump(name, layer, y, M, n);
+}
+
+void Session::linear_alone(const char* name, int layer, const Linear& l, const float* x, int64_t M, float* y) {
+  QuantizedRows xq;
+  bitlinear(l, x, xq, M, y);
+  dump(name, layer, y, M, l.w.rows());
+}
+
+void Session::add_rows(const char* name, int layer, float* x, const float* delta, int64_t M, int64_t n) {
+  {
+    StageTimer timer(times_.other_s);
+    for (int64_t i = 0; i < M * n; ++i) x[i] += delta[i];
+  }
+  dump(name, layer, x, M, n);
+}
+
+std::vector<float> Session::eval(std::span<const int32_t> tokens, bool all_logits) {
+  const auto M = static_cast<int64_t>(tokens.size());
+  if (M == 0) throw Error("eval: empty batch");
+  if (n_past_ + M > n_ctx_)
+    throw Error("context full: " + std::to_string(n_past_) + " positions used + " + std::to_string(M) +
+                " new tokens exceed the context of " + std::to_string(n_ctx_) + " (see -c)");
+  for (int64_t m = 0; m < M; ++m) {
+    const int32_t id = tokens[static_cast<size_t>(m)];
+    if (id < 0 || id >= hp_.n_vocab)
+      throw Error("token id " + std::to_string(id) + " at batch position " + std::to_string(m) +
+                  " is outside the vocabulary [0, " + std::to_string(hp_.n_vocab) + ")");
+  }
+  const int64_t E = hp_.n_embd, Q = hp_.n_embd_q(), KV = hp_.n_embd_kv(), F = hp_.n_ff;
+  const auto sz = [M](int64_t cols) { return static_cast<size_t>(M * cols); };
+  std::vector<float> x(sz(E)), h(sz(E)), q(sz(Q)), k(sz(KV)), v(sz(KV)), att(sz(Q)), o(sz(E));
+  std::vector<float> gate(sz(F)), up(sz(F));
+
+  {
+    StageTimer timer(times_.other_s);
+    for (int64_t m = 0; m < M; ++m) model_.token_embd().row_f32(tokens[static_cast<size_t>(m)], x.data() + m * E);
+  }
+  dump("inp_embd", -1, x.data(), M, E);
+
+  for (int il = 0; il < static_cast<int>(hp_.n_layer); ++il) {
+    const Layer& L = model_.layers()[static_cast<size_t>(il)];
+    norm("attn_norm", il, x.data(), L.attn_norm, h.data(), M, E);
+    QuantizedRows hq;  // q, k and v read the same input: quantise it once
+    bitlinear(L.wq, h.data(), hq, M, q.data());
+    bitlinear(L.wk, h.data(), hq, M, k.data());
+    bitlinear(L.wv, h.data(), hq, M, v.data());
+    dump("Vcur", il, v.data(), M, KV);
+    attention(il, q.data(), k.data(), v.data(), M, att.data());
+    dump("kqv_out", il, att.data(), M, Q);
+    norm("attn_sub_norm", il, att.data(), L.attn_sub_norm, att.data(), M, Q);
+    linear_alone("attn_o_out", il, L.wo, att.data(), M, o.data());
+    add_rows("ffn_inp", il, x.data(), o.data(), M, E);
+    norm("ffn_norm", il, x.data(), L.ffn_norm, h.data(), M, E);
+    QuantizedRows fq;  // gate and up share their input
+    bitlinear(L.ffn_gate, h.data(), fq, M, gate.data());
+    bitlinear(L.ffn_up, h.data(), fq, M, up.data());
+    {
+      StageTimer timer(times_.other_s);
+      if (hp_.ffn_act == FfnActivation::SquaredRelu) {
+        for (size_t i = 0; i < gate.size(); ++i) {
+          const float r = std::max(gate[i], 0.0f);
+          gate[i] = r * r * up[i];
+        }
+      } else {
+        for (size_t i = 0; i < gate.size(); ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+      }
+    }
+    dump("ffn_sub_out", il, gate.data(), M, F);
+    norm("ffn_sub_norm", il, gate.data(), L.ffn_sub_norm, gate.data(), M, F);
+    linear_alone("ffn_down", il, L.ffn_down, gate.data(), M, o.data());
+    add_rows("l_out", il, x.data(), o.data(), M, E);
+  }
+  n_past_ += M;
+
+  StageTimer timer(times_.head_s);
+  const int64_t first = all_logits ? 0 : M - 1;
+  const int64_t rows = M - first;
+  std::vector<float> normed(static_cast<size_t>(rows * E));
+  rms_norm_rows(x.data() + first * E, model_.output_norm(), normed.data(), rows, E, hp_.rms_eps);
+  dump("result_norm", -1, normed.data(), rows, E);
+  std::vector<float> logits(static_cast<size_t>(rows * hp_.n_vocab));
+  matmul_float(model_.output(), normed.data(), rows, logits.data());
+  dump("result_output", -1, logits.data(), rows, hp_.n_vocab);
+  return logits;
+}
+
+}  // namespace trit::model

@@ -1,0 +1,97 @@
+// One inference sequence over a Model: the KV cache and the forward pass.
+//
+// eval() runs any number of tokens as one batch (the whole prompt in one M-token pass, or
+// M = 1 per decode step) at the next positions, and returns their logits.
+//
+// BitLinear (every attn_q/k/v/output, ffn_gate/up/down):
+//  - ternary weights: each activation row is quantised to int8 (kernels::quantize_row_i8_absmax,
+//    BitNet's per-token absmax), the weight's device computes the int32 product, and the CPU
+//    rescales y = acc / s_x * w_scale (then `*.scale` and bias when present). Rows whose block
+//    scales differ run the CPU's blockwise path;
+//  - float-stored weights (F32/F16/BF16) run in float, no activation quantisation, unless the
+//    model was loaded with ModelOptions::force_int8.
+// KV cache: float32 K and V, [n_layer][n_ctx][n_head_kv * head_dim], allocated untouched so
+// memory grows with the positions actually used.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kernels/thread_pool.hpp"
+#include "model/model.hpp"
+#include "sched/cpu_backend.hpp"
+
+namespace trit::model {
+
+struct SessionOptions {
+  int64_t n_ctx = 0;  // 0: the model's context_length; larger values are capped to it
+};
+
+// Called for every named intermediate tensor (names follow llama.cpp's graph callbacks:
+// inp_embd, attn_norm, Qcur, Kcur, Vcur, kqv_out, attn_sub_norm, attn_o_out, ffn_inp, ffn_norm,
+// ffn_sub_out, ffn_sub_norm, ffn_down, l_out, result_norm, result_output), with the layer
+// index (-1 outside layers) and the data as [rows][cols] float32.
+using DumpHook =
+    std::function<void(std::string_view name, int layer, const float* data, int64_t rows, int64_t cols)>;
+
+// Where time went, accumulated over every eval() since construction or reset_times().
+struct StageTimes {
+  double bitlinear_s = 0;  // activation quantisation, integer/float matmuls, rescale
+  double attention_s = 0;  // RoPE, KV cache, scores, softmax, weighted sum
+  double head_s = 0;       // output norm + LM head
+  double other_s = 0;      // embeddings, norms, activations, residuals
+};
+
+class Session {
+ public:
+  // `device` runs the BitLinears it supports; the rest run on `cpu`. Both, `model` and `pool`
+  // must outlive the session.
+  Session(const Model& model, sched::BitLinearBackend& device, sched::CpuBackend& cpu, kernels::ThreadPool& pool,
+          SessionOptions opt = {});
+
+  int64_t n_ctx() const { return n_ctx_; }
+  int64_t n_past() const { return n_past_; }
+  void reset() { n_past_ = 0; }
+
+  // Runs `tokens` at positions n_past() .. n_past() + size - 1. Returns logits [size][n_vocab]
+  // when all_logits, else [1][n_vocab] for the last token. Throws Error for an empty batch, a
+  // token id outside the vocabulary or a batch that does not fit the context.
+  std::vector<float> eval(std::span<const int32_t> tokens, bool all_logits);
+
+  void set_dump_hook(DumpHook hook) { dump_ = std::move(hook); }
+  const StageTimes& times() const { return times_; }
+  void reset_times() { times_ = {}; }
+  // "cpu: 21 BitLinears" style summary of where each BitLinear runs.
+  std::string placement_summary() const;
+
+ private:
+  struct QuantizedRows;
+  void bitlinear(const Linear& l, const float* x, QuantizedRows& q, int64_t M, float* y);
+  void matmul_float(const Matrix& w, const float* x, int64_t M, float* y);
+  void attention(int layer, float* q, float* k, const float* v, int64_t M, float* out);
+  // Timed and dumped building blocks of eval().
+  void norm(const char* name, int layer, const float* x, const std::vector<float>& w, float* y, int64_t M, int64_t n);
+  void linear_alone(const char* name, int layer, const Linear& l, const float* x, int64_t M, float* y);
+  void add_rows(const char* name, int layer, float* x, const float* delta, int64_t M, int64_t n);
+  void dump(std::string_view name, int layer, const float* data, int64_t rows, int64_t cols) const {
+    if (dump_) dump_(name, layer, data, rows, cols);
+  }
+
+  const Model& model_;
+  const HParams& hp_;
+  sched::CpuBackend& cpu_;
+  kernels::ThreadPool& pool_;
+  std::vector<sched::BitLinearBackend*> placement_;  // per Linear::index; nullptr: CPU float/blockwise
+  int64_t n_ctx_ = 0;
+  int64_t n_past_ = 0;
+  std::unique_ptr<float[]> k_cache_, v_cache_;  // [n_layer][n_ctx][n_embd_kv]
+  std::vector<double> inv_freq_;                // [n_rot/2] RoPE angle per position
+  DumpHook dump_;
+  StageTimes times_;
+};
+
+}  // namespace trit::model
