@@ -17,6 +17,8 @@ packages=(
   # C++ libraries
   libboost-dev libboost-program-options-dev nlohmann-json3-dev libfmt-dev libcli11-dev
   zlib1g-dev
+  # tokenizer: Unicode-aware regex for the Llama 3 pre-tokenizer
+  libpcre2-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # fuzzing (libFuzzer + sanitizer runtimes)
