@@ -14,6 +14,7 @@
 // memory grows with the positions actually used.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <span>
@@ -56,6 +57,8 @@ class Session {
   int64_t n_ctx() const { return n_ctx_; }
   int64_t n_past() const { return n_past_; }
   void reset() { n_past_ = 0; }
+  // Forgets every position from n on (chat turns that rewrite the tail); n > n_past() is a no-op.
+  void truncate(int64_t n) { n_past_ = std::min(n_past_, std::max<int64_t>(n, 0)); }
 
   // Runs `tokens` at positions n_past() .. n_past() + size - 1. Returns logits [size][n_vocab]
   // when all_logits, else [1][n_vocab] for the last token. Throws Error for an empty batch, a

@@ -1,0 +1,167 @@
+#include "cli/common.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace trit::cli {
+
+namespace {
+int resolve_threads(int n) {
+  if (n > 0) return n;
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw ? static_cast<int>(hw) : 1;
+}
+}  // namespace
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+Runtime::Runtime(gguf::File f, const LoadOptions& opt)
+    : file(std::move(f)),
+      model(model::Model::load(file, model::ModelOptions{opt.force_int8})),
+      pool(resolve_threads(opt.n_threads)),
+      cpu(pool),
+      device(sched::make_backend(opt.device, pool)) {
+  session = std::make_unique<model::Session>(model, *device, cpu, pool, model::SessionOptions{opt.n_ctx});
+#ifdef TRIT_HAVE_TOKENIZER
+  if (file.has("tokenizer.ggml.model")) tokenizer.emplace(tokenizer::Tokenizer::from_gguf(file));
+#endif
+  if (opt.need_tokenizer && !has_tokenizer())
+    throw UsageError(file.path() + ": the model has no tokenizer (tokenizer.ggml.model is missing" +
+#ifdef TRIT_HAVE_TOKENIZER
+                     std::string(")") +
+#else
+                     std::string(", and this build has no tokenizer)") +
+#endif
+                     "; give token ids with --tokens instead of text");
+}
+
+bool Runtime::has_tokenizer() const {
+#ifdef TRIT_HAVE_TOKENIZER
+  return tokenizer.has_value();
+#else
+  return false;
+#endif
+}
+
+bool Runtime::is_eog(int32_t id) const {
+#ifdef TRIT_HAVE_TOKENIZER
+  if (tokenizer) return tokenizer->is_eog(id);
+#endif
+  const auto eos = file.find_u32("tokenizer.ggml.eos_token_id");
+  return eos && static_cast<int64_t>(*eos) == id;
+}
+
+std::vector<int32_t> Runtime::tokenize(const std::string& text) const {
+#ifdef TRIT_HAVE_TOKENIZER
+  if (tokenizer) return tokenizer->encode(text, /*add_special=*/true, /*parse_special=*/true);
+#endif
+  (void)text;
+  throw UsageError(file.path() + ": cannot tokenize text: the model has no tokenizer; use --tokens");
+}
+
+std::string Runtime::describe() const {
+  const model::HParams& hp = model.hparams();
+  std::ostringstream o;
+  o << "model: " << file.path() << " (GGUF v" << file.version() << ", " << file.tensors().size() << " tensors, "
+    << file.bytes().size() / (1024.0 * 1024.0) << " MiB)\n"
+    << "arch: " << hp.arch_name << " (" << (hp.ffn_act == model::FfnActivation::Silu ? "SiLU" : "squared ReLU")
+    << " FFN), n_embd " << hp.n_embd << ", n_layer " << hp.n_layer << ", n_head " << hp.n_head << "/"
+    << hp.n_head_kv << " (head_dim " << hp.head_dim << "), n_ff " << hp.n_ff << ", n_vocab " << hp.n_vocab
+    << ", n_ctx_train " << hp.n_ctx_train << ", rope base " << hp.rope_freq_base << ", eps " << hp.rms_eps << "\n"
+    << "output head: " << (model.tied_output() ? "tied to token_embd" : "output.weight") << " ("
+    << gguf::type_name(model.output().type_id()) << ")\n"
+    << "BitLinears: " << session->placement_summary() << "\n"
+    << "context: " << session->n_ctx() << ", threads: " << pool.size() << ", device: " << device->name();
+  for (const auto& name : model.inexact_forced()) o << "\nwarning: --force-int8: " << name << " is not exactly ternary";
+#ifdef TRIT_HAVE_TOKENIZER
+  if (tokenizer) {
+    o << "\ntokenizer: " << tokenizer->n_vocab() << " tokens, chat template " << tokenizer->chat_template().name();
+    for (const auto& note : tokenizer->notes()) o << "\ntokenizer note: " << note;
+  }
+#endif
+  return o.str();
+}
+
+std::unique_ptr<Runtime> load_runtime(const LoadOptions& opt) {
+  if (opt.model_path.empty()) throw UsageError("no model: give -m MODEL.gguf");
+  const auto t0 = std::chrono::steady_clock::now();
+  auto rt = std::make_unique<Runtime>(gguf::File::open(opt.model_path), opt);
+  rt->load_ms = ms_since(t0);
+  return rt;
+}
+
+std::vector<int32_t> parse_token_list(const std::string& s) {
+  std::vector<int32_t> ids;
+  std::stringstream in(s);
+  std::string item;
+  int index = 0;
+  while (std::getline(in, item, ',')) {
+    const auto b = item.find_first_not_of(" \t");
+    const auto e = item.find_last_not_of(" \t");
+    const std::string t = b == std::string::npos ? "" : item.substr(b, e - b + 1);
+    size_t used = 0;
+    long long v = -1;
+    try {
+      v = std::stoll(t, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (t.empty() || used != t.size() || v < 0 || v > INT32_MAX)
+      throw UsageError("--tokens: element " + std::to_string(index) + " ('" + t + "') is not a token id");
+    ids.push_back(static_cast<int32_t>(v));
+    ++index;
+  }
+  if (ids.empty()) throw UsageError("--tokens: empty list");
+  return ids;
+}
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw UsageError("cannot open " + path);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+void write_f32_file(const std::string& path, const std::vector<float>& data) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size() * sizeof(float)));
+  if (!f) throw UsageError("cannot write " + path);
+}
+
+std::vector<std::string> normalize_args(int argc, char** argv) {
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-cnv") a = "--chat";
+    if (a == "-sys") a = "--system-prompt";
+    args.push_back(a);
+  }
+  return args;
+}
+
+int run_main(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
+  if (argc > 0) app.name(std::filesystem::path(argv[0]).filename().string());
+  std::vector<std::string> args = normalize_args(argc, argv);
+  std::reverse(args.begin(), args.end());  // CLI11 takes its argument vector reversed
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace trit::cli
