@@ -1,0 +1,241 @@
+// The command-line tools end to end: reference logits through --dump-logits, greedy tokens
+// through --json, perplexity against the reference logits, chat mode, and every kind of bad
+// input giving "error: ..." on stderr and a non-zero exit code (never a crash).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cmath>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "gguf/reader.hpp"
+#include "testutil.hpp"
+
+using namespace trit;
+using testutil::ref_path;
+using testutil::TempFile;
+
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string quote(const std::string& s) { return "'" + s + "'"; }
+
+Result run(const std::string& tool, const std::string& args, const std::string& stdin_text = "") {
+  TempFile out, err, in;
+  in.write(std::vector<uint8_t>(stdin_text.begin(), stdin_text.end()));
+  const std::string cmd = std::string(TRIT_BIN_DIR) + "/" + tool + " " + args + " < " + quote(in.path()) + " > " +
+                          quote(out.path()) + " 2> " + quote(err.path());
+  const int status = std::system(cmd.c_str());
+  Result r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  const auto o = testutil::read_file(out.path()), e = testutil::read_file(err.path());
+  r.out.assign(o.begin(), o.end());
+  r.err.assign(e.begin(), e.end());
+  return r;
+}
+
+std::string tokens_arg(const std::string& file) {
+  std::string s;
+  for (int32_t id : testutil::read_token_file(ref_path(file))) s += (s.empty() ? "" : ",") + std::to_string(id);
+  return s;
+}
+
+// Expects a clean failure: exit code 1 and one "error: " line containing `needle`.
+void expect_error(const Result& r, const std::string& needle) {
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << "stderr: " << r.err << "\nexpected: " << needle;
+}
+
+// Byte surgery on a copy of a reference model.
+struct ModelBytes {
+  std::vector<uint8_t> bytes;
+  explicit ModelBytes(const std::string& name) : bytes(testutil::read_file(testutil::model_path(name))) {}
+  // Offset of a tensor's info record fields (name start, type field, offset field).
+  size_t type_field(const std::string& tensor) const {
+    const gguf::File f = gguf::File::view_of(bytes);
+    const gguf::TensorInfo& t = f.tensor(tensor);
+    const auto name_at = static_cast<size_t>(reinterpret_cast<const uint8_t*>(t.name.data()) - bytes.data());
+    return name_at + t.name.size() + 4 + 8 * t.n_dims;
+  }
+  size_t data_offset(const std::string& tensor) const {
+    const gguf::File f = gguf::File::view_of(bytes);
+    return static_cast<size_t>(f.tensor(tensor).data - bytes.data());
+  }
+  void put_u32(size_t at, uint32_t v) { std::memcpy(&bytes[at], &v, 4); }
+  void put_u64(size_t at, uint64_t v) { std::memcpy(&bytes[at], &v, 8); }
+  // Overwrites the first occurrence of `from` with `to` (same length).
+  void replace(const std::string& from, const std::string& to) {
+    ASSERT_EQ(from.size(), to.size());
+    auto it = std::search(bytes.begin(), bytes.end(), from.begin(), from.end());
+    ASSERT_NE(it, bytes.end()) << from;
+    std::copy(to.begin(), to.end(), it);
+  }
+  // Writes to a temporary file and runs `trit` on it.
+  Result run_trit(const std::string& args) const {
+    TempFile f(".gguf");
+    f.write(bytes);
+    return run("trit", "-m " + quote(f.path()) + " " + args);
+  }
+};
+
+}  // namespace
+
+TEST(Cli, DumpLogitsMatchesTheReference) {
+  TempFile dump(".f32");
+  const Result r = run("trit", "-m " + quote(testutil::model_path("tiny_f32.gguf")) + " --tokens " +
+                                   tokens_arg("tiny_p9.tokens.txt") + " -n 0 -t 2 --dump-logits " + quote(dump.path()));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto s = testutil::compare_logits(testutil::read_f32_file(ref_path("tiny_f32_p9.fp64ref.logits.f32")),
+                                          testutil::read_f32_file(dump.path()), 272, 0.01);
+  EXPECT_LE(s.max_abs_rel, 2e-4) << s.summary();
+  EXPECT_GE(s.min_cos, 0.999999) << s.summary();
+  EXPECT_EQ(s.top1_agree, s.rows_checked_top1) << s.summary();
+  EXPECT_NE(r.err.find("prompt eval time"), std::string::npos);
+}
+
+TEST(Cli, GreedyJsonMatchesTheReferenceContinuation) {
+  // tiny-bitnet F32 p9: every greedy step of the oracle has a margin >= 0.02, so all 16 agree.
+  const Result r = run("trit", "-m " + quote(testutil::model_path("tiny-bitnet_f32.gguf")) + " --tokens " +
+                                   tokens_arg("tiny-bitnet_p9.tokens.txt") + " -n 16 --temp 0 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["tokens"].get<std::vector<int32_t>>(), testutil::read_token_file(ref_path("tiny-bitnet_f32_p9.gen.txt")));
+  EXPECT_EQ(j["timings"]["prompt_tokens"], 9);
+  EXPECT_EQ(j["timings"]["decode_runs"], 15);
+  EXPECT_EQ(j["arch"], "bitnet");
+}
+
+TEST(Cli, SamplingIsReproducibleWithASeed) {
+  const std::string args = "-m " + quote(testutil::model_path("tiny_iq2_bn.gguf")) +
+                           " --tokens 1,75 -n 12 --temp 0.9 --top-k 20 --top-p 0.9 --min-p 0.02 --repeat-penalty 1.1 "
+                           "-s 7 --json";
+  const Result a = run("trit", args), b = run("trit", args);
+  ASSERT_EQ(a.code, 0) << a.err;
+  EXPECT_EQ(nlohmann::json::parse(a.out)["tokens"], nlohmann::json::parse(b.out)["tokens"]);
+}
+
+TEST(Cli, PerplexityMatchesTheReferenceLogits) {
+  // Score tiny_p40 as one chunk of 40: rows 20..38 predict tokens 21..39.
+  const auto tokens = testutil::read_token_file(ref_path("tiny_p40.tokens.txt"));
+  const auto ref = testutil::read_f32_file(ref_path("tiny_f32_p40.fp64ref.logits.f32"));
+  double nll = 0;
+  int n = 0;
+  for (int i = 20; i < 39; ++i) {
+    const float* row = &ref[static_cast<size_t>(i) * 272];
+    double sum = 0;
+    for (int v = 0; v < 272; ++v) sum += std::exp(double(row[v]));
+    nll -= double(row[tokens[static_cast<size_t>(i) + 1]]) - std::log(sum);
+    ++n;
+  }
+  const double expect = std::exp(nll / n);
+  const Result r = run("trit-perplexity", "-m " + quote(testutil::model_path("tiny_f32.gguf")) + " --tokens " +
+                                              tokens_arg("tiny_p40.tokens.txt") + " -c 40 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["scored"], 19);
+  EXPECT_NEAR(j["ppl"].get<double>(), expect, 1e-4 * expect);
+}
+
+TEST(Cli, ChatModeRunsTurnsFromStdin) {
+  const Result r = run("trit", "-m " + quote(testutil::model_path("tiny_f32.gguf")) + " -cnv -n 4 --temp 0 -p 'Be brief.'",
+                       "Hello\nAgain\n");
+  ASSERT_EQ(r.code, 0) << r.err;
+  // Three prompts: before each of the two turns and before the end of input.
+  size_t prompts = 0;
+  for (size_t at = r.out.find("> "); at != std::string::npos; at = r.out.find("> ", at + 2)) ++prompts;
+  EXPECT_GE(prompts, 3u) << r.out;
+}
+
+TEST(Cli, TextPromptUsesTheTokenizer) {
+  const Result r = run("trit", "-m " + quote(testutil::model_path("tiny_f32.gguf")) + " -p 'Hello, w' -n 3 --temp 0 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["prompt_tokens"][0], 1);  // BOS added, as the model asks
+  EXPECT_EQ(j["tokens"].size(), 3u);
+}
+
+TEST(CliErrors, MissingAndNonGgufFiles) {
+  expect_error(run("trit", "-m /nonexistent.gguf --tokens 1"), "/nonexistent.gguf: cannot open");
+  TempFile txt(".gguf");
+  txt.write({'h', 'e', 'l', 'l', 'o', '\n'});
+  expect_error(run("trit", "-m " + quote(txt.path()) + " --tokens 1"), "not a GGUF file: magic is 'hell'");
+  EXPECT_NE(run("trit", "--tokens 1").code, 0);  // -m is required (CLI11's usage error)
+}
+
+TEST(CliErrors, TruncatedFiles) {
+  const ModelBytes full("tiny_i2_s.gguf");
+  for (size_t keep : {size_t{0}, size_t{3}, size_t{100}, size_t{4000}, size_t{9100}, full.bytes.size() / 2,
+                      full.bytes.size() - 1}) {
+    ModelBytes m = full;
+    m.bytes.resize(keep);
+    const Result r = m.run_trit("--tokens 1");
+    EXPECT_EQ(r.code, 1) << keep << ": " << r.err;
+    EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << keep << ": " << r.err;
+  }
+  ModelBytes m = full;
+  m.bytes.resize(m.bytes.size() - 1);
+  expect_error(m.run_trit("--tokens 1"), "tensor 'output_norm.weight' [512] F32: data");
+}
+
+TEST(CliErrors, UnknownAndUnsupportedTensorTypes) {
+  ModelBytes m("tiny_i2_s.gguf");
+  m.put_u32(m.type_field("blk.0.attn_q.weight"), 99);
+  expect_error(m.run_trit("--tokens 1"), "tensor 'blk.0.attn_q.weight' [512, 512]: unknown tensor type type 99");
+  ModelBytes u("tiny_i2_s.gguf");
+  u.put_u32(u.type_field("blk.0.attn_q.weight"), 24);  // I8: in bounds, not a weight type
+  expect_error(u.run_trit("--tokens 1"), "tensor 'blk.0.attn_q.weight' [512, 512] I8: tensor type I8 is not supported");
+  ModelBytes tl("tiny_i2_s.gguf");
+  tl.put_u32(tl.type_field("blk.0.attn_q.weight"), 38);
+  expect_error(tl.run_trit("--tokens 1"), "TL1 (bitnet.cpp lookup-table type)");
+}
+
+TEST(CliErrors, TensorOutOfBounds) {
+  ModelBytes m("tiny_i2_s.gguf");
+  m.put_u64(m.type_field("blk.1.ffn_up.weight") + 4, 1ull << 40);
+  expect_error(m.run_trit("--tokens 1"), "tensor 'blk.1.ffn_up.weight' [512, 768] I2_S: data [1099511627776, +98336) lies outside");
+}
+
+TEST(CliErrors, ShapeMismatchWithMetadata) {
+  ModelBytes m("tiny_i2_s.gguf");
+  // ne[1] of attn_k: 256 -> 128 (the data shrinks, so it stays in bounds).
+  m.put_u64(m.type_field("blk.0.attn_k.weight") - 8, 128);
+  expect_error(m.run_trit("--tokens 1"), "tensor 'blk.0.attn_k.weight' has shape [512, 128], but the metadata implies [512, 256]");
+}
+
+TEST(CliErrors, MissingTensorArchitectureAndTokenizer) {
+  ModelBytes t("tiny_i2_s.gguf");
+  t.replace("blk.2.ffn_down.weight", "blk.2.ffn_down.weighx");
+  expect_error(t.run_trit("--tokens 1"), "missing tensor 'blk.2.ffn_down.weight'");
+  ModelBytes a("tiny_i2_s.gguf");
+  a.replace("bitnet-b1.58", "bitnet-b1.59");
+  expect_error(a.run_trit("--tokens 1"), "unsupported model architecture 'bitnet-b1.59'");
+  ModelBytes k("tiny_i2_s.gguf");
+  k.replace("tokenizer.ggml.model", "tokenizer.ggml.modex");
+  expect_error(k.run_trit("-p hello"), "the model has no tokenizer");
+  EXPECT_EQ(k.run_trit("--tokens 1,2 -n 2").code, 0);  // ids still work without one
+}
+
+TEST(CliErrors, CorruptTernaryData) {
+  ModelBytes m("tiny_i2_s.gguf");
+  m.bytes[m.data_offset("blk.0.ffn_gate.weight") + 100] = 0xff;  // four 2-bit codes of 3
+  expect_error(m.run_trit("--tokens 1"), "tensor 'blk.0.ffn_gate.weight' [512, 768] I2_S: element 388 (row 0) holds the 2-bit code 3");
+}
+
+TEST(CliErrors, BadArguments) {
+  const std::string model = "-m " + quote(testutil::model_path("tiny_i2_s.gguf"));
+  expect_error(run("trit", model + " --tokens 1,999"), "token id 999 at batch position 1 is outside the vocabulary [0, 272)");
+  expect_error(run("trit", model + " --tokens 1,x"), "--tokens: element 1 ('x') is not a token id");
+  expect_error(run("trit", model + " --tokens 1 --device fpga"), "unknown device 'fpga' (available: cpu)");
+  expect_error(run("trit", model + " --tokens 1 --repeat-penalty 0"), "--repeat-penalty must be positive");
+  expect_error(run("trit", model), "no prompt");
+  std::string long_prompt = "1";
+  for (int i = 0; i < 300; ++i) long_prompt += ",3";
+  expect_error(run("trit", model + " --tokens " + long_prompt), "exceed the context of 256");
+  expect_error(run("trit", model + " -c 8 --tokens 1,2,3,4,5,6,7,8,9"), "exceed the context of 8");
+  expect_error(run("trit-perplexity", model + " --tokens 1"), "need at least 2 tokens");
+}
