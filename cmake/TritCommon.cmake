@@ -24,11 +24,12 @@ include(GoogleTest)
 set(TRIT_GEN_DIR ${CMAKE_BINARY_DIR}/generated)
 file(MAKE_DIRECTORY ${TRIT_GEN_DIR})
 
-# trit_add_gtest(<name> SOURCES ... LIBS ... [LABELS ...] [TIMEOUT s] [SEEDED])
+# trit_add_gtest(<name> SOURCES ... LIBS ... [LABELS label] [TIMEOUT s] [SEEDED])
+# LABELS takes ONE label: gtest_discover_tests drops every list element after the first.
 # One GoogleTest executable, registered test-by-test in CTest. SEEDED tests use the seeded main
 # of tests/support (--seed N / TRIT_SEED, printed on every run) for their random inputs.
 function(trit_add_gtest name)
-  cmake_parse_arguments(ARG "SEEDED" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "SEEDED" "TIMEOUT;LABELS" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   if(ARG_SEEDED)
     set(main trit_test_seed_main)
