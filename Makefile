@@ -66,6 +66,13 @@ fuzz: deps
 	cmake -S . -B $(FUZZ_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRIT_FUZZ=ON \
 	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DTRIT_WITH_RTL=OFF -DTRIT_WITH_VP=OFF
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz
+	tests/host/fuzz/run-fuzz.sh $(FUZZ_BUILD) \
+	  $(if $(FUZZ_SECONDS),time $(FUZZ_SECONDS),runs $(or $(FUZZ_RUNS),1000000))
+
+# The 60-second fuzz run that `make test` includes.
+.PHONY: fuzz-smoke
+fuzz-smoke:
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=60
 
 docs: configure
 	cmake --build $(BUILD) --target docs

@@ -17,9 +17,11 @@ float quantize_row_i8_absmax(const float* x, int64_t n, int8_t* q) {
   for (int64_t i = 0; i < n; ++i) max = std::max(max, std::fabs(static_cast<double>(x[i])));
   const auto s = static_cast<float>(127.0 / max);
   for (int64_t i = 0; i < n; ++i) {
-    // nearbyint in the default rounding mode: round half to even.
+    // nearbyint in the default rounding mode: round half to even. Written so that a NaN
+    // (from corrupt weights upstream) becomes 0 instead of an undefined conversion; the
+    // forward pass reports non-finite logits separately.
     const float r = std::nearbyint(x[i] * s);
-    q[i] = static_cast<int8_t>(std::clamp(r, -127.0f, 127.0f));
+    q[i] = r >= 127.0f ? int8_t{127} : r <= -127.0f ? int8_t{-127} : r == r ? static_cast<int8_t>(r) : int8_t{0};
   }
   return s;
 }

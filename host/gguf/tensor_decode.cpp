@@ -197,6 +197,7 @@ int scale_block_elems(uint32_t id) {
 void ternary_row_codes(const TensorInfo& t, uint64_t row, int8_t* out) {
   check_row(t, row);
   const uint64_t k = t.ne[0];
+  if (k == 0 && is_ternary_type(t.type_id)) return;
   switch (t.type()) {
     case TensorType::TQ2_0:
       decode_row_blocks<BlockTQ2_0, kQK_K>(row_ptr(t, row), k, out, decode_tq2_0_codes);
@@ -253,6 +254,7 @@ size_t ternary_row_scales(const TensorInfo& t, uint64_t row, float* out) {
 void dequantize_row(const TensorInfo& t, uint64_t row, float* out) {
   check_row(t, row);
   const uint64_t k = t.ne[0];
+  if (k == 0) return;  // an empty row: `out` may be null (fuzzer finding: memcpy(nullptr, p, 0))
   switch (t.type()) {
     case TensorType::F32:
       std::memcpy(out, row_ptr(t, row), k * sizeof(float));

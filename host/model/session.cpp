@@ -282,6 +282,12 @@ std::vector<float> Session::eval(std::span<const int32_t> tokens, bool all_logit
   std::vector<float> logits(static_cast<size_t>(rows * hp_.n_vocab));
   matmul_float(model_.output(), normed.data(), rows, logits.data());
   dump("result_output", -1, logits.data(), rows, hp_.n_vocab);
+  for (size_t i = 0; i < logits.size(); ++i) {
+    if (!std::isfinite(logits[i]))
+      throw Error("non-finite logit at position " + std::to_string(n_past_ - rows + static_cast<int64_t>(i) / hp_.n_vocab) +
+                  " (token " + std::to_string(static_cast<int64_t>(i) % hp_.n_vocab) +
+                  "): the model's weights or scales hold NaN/Inf or overflow");
+  }
   return logits;
 }
 

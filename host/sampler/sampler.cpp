@@ -48,6 +48,9 @@ void Sampler::accept(int32_t token) {
 
 int32_t Sampler::sample(std::span<const float> logits) {
   if (logits.empty()) throw Error("cannot sample from an empty vocabulary");
+  // NaN would break the orderings below; the forward pass already refuses non-finite logits.
+  for (size_t i = 0; i < logits.size(); ++i)
+    if (std::isnan(logits[i])) throw Error("logit " + std::to_string(i) + " is NaN");
   std::vector<Candidate> c(logits.size());
   for (size_t i = 0; i < logits.size(); ++i) c[i] = {static_cast<int32_t>(i), logits[i]};
 

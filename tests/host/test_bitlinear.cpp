@@ -99,6 +99,11 @@ TEST(ActivationQuantiser, BitNetPerTokenAbsmax) {
   const float t[] = {1e-6f};
   kernels::quantize_row_i8_absmax(t, 1, q);
   EXPECT_EQ(q[0], 13);
+  // A NaN (corrupt weights upstream) quantises to 0, never to an undefined conversion.
+  const float bad[] = {std::nanf(""), 1.0f};
+  kernels::quantize_row_i8_absmax(bad, 2, q);
+  EXPECT_EQ(q[0], 0);
+  EXPECT_EQ(q[1], 127);
 }
 
 TEST(CpuBackend, GemmOnReferenceTensorsMatchesTheCodes) {

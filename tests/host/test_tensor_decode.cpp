@@ -1,5 +1,5 @@
-// Tensor decoders against hand-built blocks. Every packer in this file is written from the
-// published format descriptions (ggml-common.h's block comments for TQ1_0/TQ2_0/Q8_0,
+// Tensor decoders against hand-built blocks. The packers (model_builder.hpp) are written from
+// the published format descriptions (ggml-common.h's block comments for TQ1_0/TQ2_0/Q8_0,
 // bitnet.cpp's I2_S packing, ik_llama.cpp's IQ1_BN/IQ2_BN row layout, as summarised in
 // docs/host.md), independently of the decoders; literal bytes pin the bit order.
 #include <gtest/gtest.h>
@@ -11,9 +11,11 @@
 #include "gguf/reader.hpp"
 #include "gguf/tensor_decode.hpp"
 #include "gguf/writer.hpp"
+#include "model_builder.hpp"
 #include "testutil.hpp"
 
 using namespace trit::gguf;
+using namespace trit::testutil;
 
 namespace {
 
@@ -22,76 +24,6 @@ std::vector<int8_t> random_codes(size_t n, uint32_t seed) {
   std::vector<int8_t> c(n);
   for (auto& x : c) x = static_cast<int8_t>(static_cast<int>(rng() % 3) - 1);
   return c;
-}
-
-// ceil(256 * v / 243): base-3 fixed point of a 5-trit value v < 243.
-uint8_t base3_byte(int v) { return static_cast<uint8_t>((256 * v + 242) / 243); }
-
-// TQ2_0 (ggml-common.h): element 128h + 32l + m lives in bits 2l..2l+1 of qs[32h + m].
-std::vector<uint8_t> pack_tq2_0(const int8_t* c, uint16_t d) {
-  std::vector<uint8_t> b(66, 0);
-  for (int h = 0; h < 2; ++h)
-    for (int l = 0; l < 4; ++l)
-      for (int m = 0; m < 32; ++m) b[32 * h + m] |= static_cast<uint8_t>((c[128 * h + 32 * l + m] + 1) << (2 * l));
-  std::memcpy(&b[64], &d, 2);
-  return b;
-}
-
-// TQ1_0: qs[m] (m<32) = elements m, 32+m, ..., 128+m with the first most significant;
-// qs[32+m] (m<16) = elements 160+m, 176+m, ..., 224+m; qh[j] = elements 240+j, 244+j, 248+j,
-// 252+j, then a zero trit.
-std::vector<uint8_t> pack_tq1_0(const int8_t* c, uint16_t d) {
-  std::vector<uint8_t> b(54, 0);
-  for (int m = 0; m < 32; ++m) {
-    int v = 0;
-    for (int n = 0; n < 5; ++n) v = v * 3 + (c[32 * n + m] + 1);
-    b[m] = base3_byte(v);
-  }
-  for (int m = 0; m < 16; ++m) {
-    int v = 0;
-    for (int n = 0; n < 5; ++n) v = v * 3 + (c[160 + 16 * n + m] + 1);
-    b[32 + m] = base3_byte(v);
-  }
-  for (int j = 0; j < 4; ++j) {
-    int v = 0;
-    for (int n = 0; n < 4; ++n) v = v * 3 + (c[240 + 4 * n + j] + 1);
-    b[48 + j] = base3_byte(v * 3);
-  }
-  std::memcpy(&b[52], &d, 2);
-  return b;
-}
-
-// IQ2_BN block: byte j holds elements j, j+16, j+32, j+48 from the low bits up.
-std::vector<uint8_t> pack_iq2_bn_block(const int8_t* c) {
-  std::vector<uint8_t> b(16, 0);
-  for (int j = 0; j < 16; ++j)
-    for (int l = 0; l < 4; ++l) b[j] |= static_cast<uint8_t>((c[j + 16 * l] + 1) << (2 * l));
-  return b;
-}
-
-// IQ1_BN block: ql[3g+k] = 5 trits of elements 16g+5k+j with element j weighted 3^j;
-// extra = trits of elements 16g+15 with group g weighted 3^g.
-std::vector<uint8_t> pack_iq1_bn_block(const int8_t* c) {
-  std::vector<uint8_t> b(13, 0);
-  int extra = 0;
-  for (int g = 0; g < 4; ++g) {
-    for (int k = 0; k < 3; ++k) {
-      int v = 0, w = 1;
-      for (int j = 0; j < 5; ++j, w *= 3) v += w * (c[16 * g + 5 * k + j] + 1);
-      b[3 * g + k] = base3_byte(v);
-    }
-    extra += static_cast<int>(std::pow(3, g)) * (c[16 * g + 15] + 1);
-  }
-  b[12] = base3_byte(extra);
-  return b;
-}
-
-// I2_S block of 128: byte j holds elements j, j+32, j+64, j+96 from the high bits down.
-std::vector<uint8_t> pack_i2_s_block(const int8_t* c) {
-  std::vector<uint8_t> b(32, 0);
-  for (int j = 0; j < 32; ++j)
-    for (int g = 0; g < 4; ++g) b[j] |= static_cast<uint8_t>((c[32 * g + j] + 1) << (6 - 2 * g));
-  return b;
 }
 
 template <typename Block>
