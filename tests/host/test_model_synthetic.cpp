@@ -185,28 +185,18 @@ TEST(ModelSynthetic, MetadataErrorsNameTheKey) {
         w.add_string("bitnet.embedding_length", "512");
       },
       "metadata key 'bitnet.embedding_length': expected an integer, found string");
+  // A `bitnet` header with the sizes set, then what each case adds.
+  auto sizes = [](gguf::Writer& w, uint32_t heads) {
+    w.add_string("general.architecture", "bitnet");
+    for (const char* k : {"embedding_length", "block_count", "feed_forward_length", "context_length"})
+      w.add_u32(std::string("bitnet.") + k, 64);
+    w.add_u32("bitnet.attention.head_count", heads);
+  };
+  expect([&](gguf::Writer& w) { sizes(w, 3); }, "embedding_length 64 is not a multiple of head_count 3");
+  expect([&](gguf::Writer& w) { sizes(w, 4); }, "missing metadata key 'bitnet.attention.layer_norm_rms_epsilon'");
   expect(
-      [](gguf::Writer& w) {
-        w.add_string("general.architecture", "bitnet");
-        for (const char* k : {"embedding_length", "block_count", "feed_forward_length", "context_length"})
-          w.add_u32(std::string("bitnet.") + k, 64);
-        w.add_u32("bitnet.attention.head_count", 3);
-      },
-      "embedding_length 64 is not a multiple of head_count 3");
-  expect(
-      [](gguf::Writer& w) {
-        w.add_string("general.architecture", "bitnet");
-        for (const char* k : {"embedding_length", "block_count", "feed_forward_length", "context_length"})
-          w.add_u32(std::string("bitnet.") + k, 64);
-        w.add_u32("bitnet.attention.head_count", 4);
-      },
-      "missing metadata key 'bitnet.attention.layer_norm_rms_epsilon'");
-  expect(
-      [](gguf::Writer& w) {
-        w.add_string("general.architecture", "bitnet");
-        for (const char* k : {"embedding_length", "block_count", "feed_forward_length", "context_length"})
-          w.add_u32(std::string("bitnet.") + k, 64);
-        w.add_u32("bitnet.attention.head_count", 4);
+      [&](gguf::Writer& w) {
+        sizes(w, 4);
         w.add_f32("bitnet.attention.layer_norm_rms_epsilon", 1e-5f);
         w.add_string("bitnet.rope.scaling.type", "yarn");
       },
