@@ -26,7 +26,7 @@ packages=(
   # python tooling: generators, plots, bindings
   python3 python3-yaml python3-numpy python3-matplotlib python3-dev pybind11-dev
 )
-model_packages=(python3-torch bible-kjv bible-kjv-text)
+model_packages=(python3-torch python3-regex libopenblas0-openmp bible-kjv bible-kjv-text)
 
 want=("${packages[@]}")
 if [[ "${1:-}" == "--model" ]]; then
