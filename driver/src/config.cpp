@@ -1,6 +1,8 @@
 #include "trit/driver/config.hpp"
 
+#include <algorithm>
 #include <bit>
+#include <cstdio>
 
 #include <fmt/format.h>
 
@@ -10,6 +12,20 @@ namespace trit::driver {
 
 std::string ArrayConfig::name() const {
   return fmt::format("r{}c{}v{}b{}", rows, cols, lanes, bus_bytes * 8);
+}
+
+ArrayConfig ArrayConfig::from_name(std::string_view name) {
+  ArrayConfig c;
+  uint32_t bus_bits = 0;
+  char tail = 0;
+  const std::string s(name);
+  if (std::sscanf(s.c_str(), "r%uc%uv%ub%u%c", &c.rows, &c.cols, &c.lanes, &bus_bits, &tail) != 4 || bus_bits % 8)
+    throw ConfigError(fmt::format("'{}' is not an array configuration name like r2c4v4b64", name));
+  c.bus_bytes = bus_bits / 8;
+  c.k_max = std::max(c.k_max, c.bus_bytes) / c.bus_bytes * c.bus_bytes;
+  c.max_burst = std::min(c.max_burst, 4096 / std::max(1u, c.bus_bytes));
+  c.validate();
+  return c;
 }
 
 void ArrayConfig::validate() const {

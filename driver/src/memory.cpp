@@ -9,8 +9,13 @@
 namespace trit::driver {
 
 DeviceMemory::DeviceMemory(uint64_t base, uint64_t size)
-    : base_(base), size_(size), bytes_(static_cast<uint8_t*>(std::calloc(size, 1))) {
+    : base_(base), size_(size), owned_(static_cast<uint8_t*>(std::calloc(size, 1))), bytes_(owned_.get()) {
   if (!bytes_) throw MemoryError(fmt::format("cannot allocate {} bytes of device memory", size));
+}
+
+DeviceMemory::DeviceMemory(uint64_t base, std::span<uint8_t> storage)
+    : base_(base), size_(storage.size()), bytes_(storage.data()) {
+  if (!bytes_ || size_ == 0) throw MemoryError("device memory view over empty storage");
 }
 
 void DeviceMemory::write(uint64_t addr, std::span<const uint8_t> data) {

@@ -132,7 +132,11 @@ TEST(DeviceRef, HostRejectsWhatTheDeviceWouldReject) {
   d.k = 8;
   d.x_addr = d.w_addr = d.y_addr = 0x10000004;  // misaligned
   const GemmDesc ds[] = {d};
-  EXPECT_THROW(dev->submit(ds), ShapeError);
+  EXPECT_THROW(dev->submit(ds), AlignmentError);
+  d.x_addr = d.w_addr = d.y_addr = 0x10000000;
+  d.k = 4096;  // beyond k_max
+  const GemmDesc too_long[] = {d};
+  EXPECT_THROW(dev->submit(too_long), ShapeError);
 }
 
 TEST(DeviceRef, AxiErrorOnAnAddressOutsideMemory) {

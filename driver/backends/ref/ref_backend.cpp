@@ -1,6 +1,7 @@
 #include "ref_backend.hpp"
 
 #include <algorithm>
+#include <thread>
 #include <vector>
 
 #include "trit/driver/weights.hpp"
@@ -12,7 +13,9 @@ using regs::ErrCode;
 RefBackend::RefBackend(const ArrayConfig& cfg) : RefBackend(cfg, Options{}) {}
 
 RefBackend::RefBackend(const ArrayConfig& cfg, const Options& opt)
-    : cfg_(cfg), opt_(opt), mem_(opt.mem_base, opt.mem_size) {
+    : cfg_(cfg),
+      opt_(opt),
+      mem_(opt.storage.empty() ? DeviceMemory(opt.mem_base, opt.mem_size) : DeviceMemory(opt.mem_base, opt.storage)) {
   cfg_.validate();
 }
 
@@ -21,9 +24,18 @@ void RefBackend::hard_reset() {
   err_code_ = err_index_ = 0;
   err_addr_ = ring_base_ = 0;
   ring_size_log2_ = head_ = tail_ = done_count_ = last_tag_ = 0;
-  halted_ = false;
+  halted_ = reset_pending_ = false;
   counters_.fill(0);
   snapshot_ = 0;
+}
+
+void RefBackend::inject_error(uint64_t lo, uint64_t hi, bool on_read, bool on_write) {
+  errors_.push_back({lo, hi, on_read, on_write});
+}
+
+void RefBackend::freeze(bool on) {
+  frozen_ = on;
+  run();
 }
 
 uint32_t RefBackend::read_reg(uint32_t off) {
@@ -48,8 +60,11 @@ uint32_t RefBackend::read_reg(uint32_t off) {
     case r::CFG_CLOCK_KHZ: return opt_.clock_khz;
     case r::CFG_MAX_BURST: return cfg_.max_burst;
     case r::SCRATCH: return scratch_;
-    case r::CTRL: return ctrl_ & r::ctrl::ENABLE;
-    case r::STATUS: return halted_ ? r::status::HALTED : 0u;
+    case r::CTRL: return (ctrl_ & r::ctrl::ENABLE) | (reset_pending_ ? r::ctrl::SOFT_RESET : 0u);
+    case r::STATUS:
+      // Work the frozen memory holds up is in flight, as a fetched descriptor would be in the RTL.
+      return (halted_ ? r::status::HALTED : 0u) | (reset_pending_ ? r::status::RESETTING : 0u) |
+             (has_work() || reset_pending_ ? r::status::BUSY : 0u);
     case r::ERR_CODE: return err_code_;
     case r::ERR_INDEX: return err_index_;
     case r::ERR_ADDR_LO: return static_cast<uint32_t>(err_addr_);
@@ -75,12 +90,8 @@ void RefBackend::write_reg(uint32_t off, uint32_t v) {
       ctrl_ = v & r::ctrl::ENABLE;
       if (v & r::ctrl::CNT_CLEAR) counters_.fill(0);
       if (v & r::ctrl::SOFT_RESET) {
-        // Nothing is ever in flight here, so the drain is immediate.
-        head_ = tail_ = 0;
-        halted_ = false;
-        err_code_ = err_index_ = 0;
-        err_addr_ = 0;
-        irq_status_ |= r::irq_status::RESET_DONE;
+        // The drain is immediate unless a frozen memory holds up queued work (finish_reset()).
+        reset_pending_ = true;
       }
       run();
       break;
@@ -97,9 +108,36 @@ void RefBackend::write_reg(uint32_t off, uint32_t v) {
   }
 }
 
-bool RefBackend::wait_irq(std::chrono::nanoseconds) {
+bool RefBackend::wait_irq(std::chrono::nanoseconds timeout) {
   run();
+  // Nothing will change by itself: an idle or frozen model just lets the time pass.
+  if (!irq_line() && timeout > std::chrono::nanoseconds::zero()) std::this_thread::sleep_for(timeout);
   return irq_line();
+}
+
+void RefBackend::finish_reset() {
+  reset_pending_ = false;
+  head_ = tail_ = 0;
+  halted_ = false;
+  err_code_ = err_index_ = 0;
+  err_addr_ = 0;
+  irq_status_ |= regs::irq_status::RESET_DONE;
+}
+
+std::optional<uint64_t> RefBackend::failing_beat(uint64_t addr, uint64_t len, bool read) const {
+  const uint64_t bus = cfg_.bus_bytes;
+  if (!mem_.contains(addr, len)) {
+    // The first beat outside memory.
+    const uint64_t first = addr < mem_.base() ? addr : std::max(addr, mem_.base() + mem_.size());
+    return first / bus * bus;
+  }
+  std::optional<uint64_t> first;
+  for (const ErrorRange& e : errors_)
+    if ((read ? e.read : e.write) && addr < e.hi && addr + len > e.lo) {
+      const uint64_t a = std::max(addr, e.lo) / bus * bus;
+      first = first ? std::min(*first, a) : a;
+    }
+  return first;
 }
 
 void RefBackend::halt(ErrCode code, uint32_t index, uint64_t addr) {
@@ -111,15 +149,17 @@ void RefBackend::halt(ErrCode code, uint32_t index, uint64_t addr) {
 }
 
 void RefBackend::run() {
-  while ((ctrl_ & regs::ctrl::ENABLE) && !halted_ && head_ != tail_) {
+  if (reset_pending_ && !(frozen_ && has_work())) finish_reset();
+  if (reset_pending_ || frozen_) return;
+  while (has_work()) {
     if (ring_size_log2_ < 1 || ring_size_log2_ > 16 || ring_base_ % regs::kDescriptorBytes != 0 ||
         tail_ >= ring_size()) {
       halt(ErrCode::BAD_RING, head_);
       return;
     }
     const uint64_t slot = ring_base_ + uint64_t{head_} * regs::kDescriptorBytes;
-    if (!mem_.contains(slot, regs::kDescriptorBytes)) {
-      halt(ErrCode::AXI_READ, head_, slot);
+    if (auto bad = failing_beat(slot, regs::kDescriptorBytes, true)) {
+      halt(ErrCode::AXI_READ, head_, *bad);
       return;
     }
     regs::Descriptor raw;
@@ -147,15 +187,13 @@ std::optional<std::pair<ErrCode, uint64_t>> RefBackend::execute(const GemmDesc& 
   const uint64_t bus = cfg_.bus_bytes;
   const uint64_t x_row_bytes = (uint64_t{d.k} + bus - 1) / bus * bus;  // read in whole beats
   // Every read is checked before any write, as the device reads a pass before writing it.
-  if (!mem_.contains(d.w_addr, wl.total_bytes)) return {{ErrCode::AXI_READ, d.w_addr}};
-  for (uint32_t m = 0; m < d.m; ++m) {
-    const uint64_t a = d.x_addr + uint64_t{m} * d.x_stride;
-    if (!mem_.contains(a, x_row_bytes)) return {{ErrCode::AXI_READ, a}};
-  }
-  for (uint32_t m = 0; m < d.m; ++m) {
-    const uint64_t a = d.y_addr + uint64_t{m} * d.y_stride;
-    if (!mem_.contains(a, uint64_t{d.n} * 4)) return {{ErrCode::AXI_WRITE, a}};
-  }
+  if (auto bad = failing_beat(d.w_addr, wl.total_bytes, true)) return {{ErrCode::AXI_READ, *bad}};
+  for (uint32_t m = 0; m < d.m; ++m)
+    if (auto bad = failing_beat(d.x_addr + uint64_t{m} * d.x_stride, x_row_bytes, true))
+      return {{ErrCode::AXI_READ, *bad}};
+  for (uint32_t m = 0; m < d.m; ++m)
+    if (auto bad = failing_beat(d.y_addr + uint64_t{m} * d.y_stride, uint64_t{d.n} * 4, false))
+      return {{ErrCode::AXI_WRITE, *bad}};
 
   const std::vector<int8_t> w =
       unpack_weights(wl, {mem_.at(d.w_addr), static_cast<size_t>(wl.total_bytes)});  // [n][k]

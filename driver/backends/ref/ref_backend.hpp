@@ -6,11 +6,18 @@
 //
 // It has no clock. Work runs to completion when the ring is kicked (CTRL or RING_TAIL write);
 // the time counters (CNT_CYCLES, CNT_BUSY) hold an analytic estimate, clearly not a measurement:
-// per pass max(weight beats, issued chunks) plus activation beats and one memory latency.
+// per pass max(weight beats, issued chunks) plus activation beats and one memory latency. Device
+// time is wall time: a wait_irq that cannot make progress sleeps for its timeout.
+//
+// Fault injection mirrors the simulator's memory model (sim::AxiMemory) so that every error path
+// of the driver can be tested without the RTL: error responses on address ranges, and a frozen
+// memory under which queued work stays pending (STATUS.BUSY) and a soft reset cannot finish
+// (STATUS.RESETTING) until it thaws, as in the RTL where the reset waits for outstanding bursts.
 
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "trit/driver/backend.hpp"
 #include "trit/driver/config.hpp"
@@ -27,6 +34,9 @@ class RefBackend final : public Backend {
     uint64_t mem_size = 64ull << 20;
     uint32_t latency_cycles = 100;  // used only by the cycle estimate
     uint32_t clock_khz = 0;         // CFG_CLOCK_KHZ
+    // Device memory: empty = owned by the model; otherwise a view of this storage (not owned),
+    // e.g. a file mapping that a stand-in board shares with the host side.
+    std::span<uint8_t> storage;
   };
   explicit RefBackend(const ArrayConfig& cfg);
   RefBackend(const ArrayConfig& cfg, const Options& opt);
@@ -42,11 +52,22 @@ class RefBackend final : public Backend {
 
   const ArrayConfig& config() const { return cfg_; }
 
+  // ---- fault injection (same meaning as sim::AxiMemory's) ---------------------------------
+  // Accesses touching [lo, hi) fail: the device halts with AXI_READ / AXI_WRITE.
+  void inject_error(uint64_t lo, uint64_t hi, bool on_read, bool on_write);
+  void clear_errors() { errors_.clear(); }
+  void freeze(bool on);
+
  private:
   void run();
   // Executes one GEMM; returns the AXI error (code and address) if an access left memory.
   std::optional<std::pair<regs::ErrCode, uint64_t>> execute(const GemmDesc& d);
   void halt(regs::ErrCode code, uint32_t index, uint64_t addr = 0);
+  // The first bus beat of [addr, addr + len) that is outside memory or in an injected error
+  // range, if any.
+  std::optional<uint64_t> failing_beat(uint64_t addr, uint64_t len, bool read) const;
+  bool has_work() const { return (ctrl_ & regs::ctrl::ENABLE) && !halted_ && head_ != tail_; }
+  void finish_reset();
   bool irq_line() const { return (irq_status_ & irq_enable_) != 0; }
   uint32_t ring_size() const { return 1u << ring_size_log2_; }
 
@@ -59,6 +80,12 @@ class RefBackend final : public Backend {
   uint64_t err_addr_ = 0, ring_base_ = 0;
   uint32_t ring_size_log2_ = 0, head_ = 0, tail_ = 0, done_count_ = 0, last_tag_ = 0;
   bool halted_ = false;
+  bool frozen_ = false, reset_pending_ = false;
+  struct ErrorRange {
+    uint64_t lo, hi;
+    bool read, write;
+  };
+  std::vector<ErrorRange> errors_;
   std::array<uint64_t, regs::kNumCounters> counters_{};
   uint64_t& counter(regs::Counter c) { return counters_[static_cast<unsigned>(c)]; }
   uint64_t snapshot_ = 0;  // upper half of the counter whose LO was read last

@@ -34,7 +34,8 @@ class Backend {
 
   // Runs the device until its interrupt line is high or `timeout` of device time has passed
   // (simulators convert it to cycles at the nominal clock; hardware waits in real time).
-  // Returns true if the line is high.
+  // Returns true if the line is high. Hardware may report an interrupt that fired just before a
+  // cause was acknowledged, so callers re-check the status registers after a wake-up.
   virtual bool wait_irq(std::chrono::nanoseconds timeout) = 0;
 
   // Power-on reset of the whole device (rst_ni), as opposed to CTRL.SOFT_RESET.

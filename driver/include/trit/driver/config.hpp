@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace trit::driver {
 
@@ -18,6 +19,9 @@ struct ArrayConfig {
 
   // "r2c4v4b64": the name build directories and Verilator models carry.
   std::string name() const;
+  // The array a name describes (R, C, V, bus width); the parameters a name does not carry keep
+  // their defaults, raised where the bus width requires. Throws ConfigError for a malformed name.
+  static ArrayConfig from_name(std::string_view name);
   // Throws ConfigError naming the first violated rule (see docs/architecture.md).
   void validate() const;
 
