@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Evaluate the exported GGUF the way the Trit runtime runs it, and write reference data.
 
-* Held-out perplexity on Revelation (never trained on). Protocol (the runtime's perplexity check
-  must use the same one to be comparable): tokenize the whole UTF-8 file with the GGUF's own
-  tokenizer, without BOS; cut the ids into consecutive chunks of n_ctx-1 tokens (the last chunk
-  may be shorter); run each chunk as [BOS] + chunk; score every chunk token (its negative log
-  likelihood given BOS and the preceding tokens of the chunk); perplexity = exp(mean NLL).
+* Held-out perplexity on Revelation (never trained on), by two protocols:
+    - "all tokens": tokenize the whole UTF-8 file with the GGUF's own tokenizer, without BOS; cut
+      the ids into consecutive chunks of n_ctx-1 tokens (the last chunk may be shorter); run each
+      chunk as [BOS] + chunk and score every chunk token; perplexity = exp(mean NLL);
+    - "llama-perplexity" (what trit-perplexity and llama.cpp's llama-perplexity compute): tokenize
+      with BOS, cut into whole chunks of n_ctx tokens, replace each chunk's first token by BOS,
+      score only the second half of each chunk. Also reported for the first PREFIX_LINES verses
+      alone, a text short enough for a unit test of the C++ runtime.
   Measured with
     - "quantised": the exact inference forward on the GGUF values: int8 per-token activations,
       ternary weights and per-tensor scales from the I2_S data (integer dot products, exact in
@@ -48,6 +51,7 @@ REF_PROMPTS = {
 SAMPLE_PROMPTS = ["And God said,", "The LORD is my shepherd;", "Jesus answered and said unto them,",
                   "And I saw a new heaven and a new earth"]
 GREEDY_STEPS = 16
+PREFIX_LINES = 32
 
 
 @torch.no_grad()
@@ -71,6 +75,24 @@ def perplexity(model: bitnet.BitNet, ids: list[int], bos: int, batch: int = 8) -
                 nll_sum += float(F.cross_entropy(logits[0], seq[0, 1:], reduction="sum"))
                 n += len(c)
     return {"ppl": math.exp(nll_sum / n), "nll_mean": nll_sum / n, "n_scored": n, "n_chunks": len(chunks)}
+
+
+@torch.no_grad()
+def perplexity_llama_style(model: bitnet.BitNet, ids: list[int], bos: int, chunk: int, batch: int = 8) -> dict:
+    """The protocol of llama.cpp's llama-perplexity (and of trit-perplexity): whole chunks of
+    `chunk` tokens (a trailing partial chunk is dropped), the first token of each replaced by
+    BOS; logits row i predicts token i+1 and only rows [chunk/2, chunk-1) are scored."""
+    n_chunks = len(ids) // chunk
+    first = min(chunk // 2, chunk - 2)
+    nll_sum, n = 0.0, 0
+    for b in range(0, n_chunks, batch):
+        seq = torch.tensor([[bos] + ids[c * chunk + 1:(c + 1) * chunk] for c in range(b, min(b + batch, n_chunks))])
+        logp = model(seq).double().log_softmax(-1)            # [B][chunk][n_vocab]
+        rows = torch.arange(first, chunk - 1)
+        nll_sum -= float(logp[:, rows].gather(-1, seq[:, rows + 1, None]).sum())
+        n += seq.shape[0] * len(rows)
+    return {"ppl": math.exp(nll_sum / n), "nll_mean": nll_sum / n, "n_scored": n, "n_chunks": n_chunks,
+            "chunk": chunk}
 
 
 @torch.no_grad()
@@ -131,6 +153,13 @@ def main() -> int:
     result["quantised"]["seconds"] = time.time() - t
     result["quantised"]["bits_per_byte"] = result["quantised"]["nll_mean"] * len(ids) / result["heldout_bytes"] / math.log(2)
     print("quantised (GGUF, exact int8 x ternary):", result["quantised"], flush=True)
+    result["quantised_llama_protocol"] = perplexity_llama_style(model, [bos] + ids, bos, model.cfg.n_ctx)
+    print("quantised, llama-perplexity protocol:", result["quantised_llama_protocol"], flush=True)
+    prefix = "".join(text.splitlines(keepends=True)[:PREFIX_LINES])
+    prefix_ids = tok.encode(prefix, add_bos=True)
+    result["prefix"] = {"lines": PREFIX_LINES, "bytes": len(prefix.encode("utf-8")), "tokens_with_bos": len(prefix_ids),
+                        "quantised_llama_protocol": perplexity_llama_style(model, prefix_ids, bos, model.cfg.n_ctx)}
+    print("prefix:", result["prefix"], flush=True)
 
     if args.checkpoint:
         ckpt = torch.load(args.checkpoint)
@@ -152,6 +181,10 @@ def main() -> int:
             with torch.no_grad():
                 logits = model(torch.tensor([pids]))[0].float().numpy()  # [n_tokens][n_vocab]
             gen = generate(model, pids, GREEDY_STEPS)
+            with torch.no_grad():  # top-1 margin of every greedy step (near-ties may flip elsewhere)
+                gl = model(torch.tensor([pids + gen[:-1]]))[0, len(pids) - 1:]
+                g2 = gl.topk(2, dim=-1).values
+                gen_margins = (g2[:, 0] - g2[:, 1]).tolist()
             base = f"trit-kjv_{name}"
             logits.astype("<f4").tofile(os.path.join(args.refs, base + ".logits.f32"))
             with open(os.path.join(args.refs, base + ".tokens.txt"), "w") as f:
@@ -161,7 +194,8 @@ def main() -> int:
             top2 = np.sort(logits, axis=1)[:, -2:]
             refs[name] = {"text": prompt, "tokens": pids, "argmax": logits.argmax(1).tolist(),
                           "top1_margin": (top2[:, 1] - top2[:, 0]).round(5).tolist(),
-                          "greedy": gen, "greedy_text": tok.decode(gen)}
+                          "greedy": gen, "greedy_top1_margin": [round(m, 5) for m in gen_margins],
+                          "greedy_text": tok.decode(gen)}
         result["refs"] = refs
 
     samples = []
@@ -175,6 +209,9 @@ def main() -> int:
     result["samples"] = samples
     with open(os.path.join(args.out_dir, "eval.json"), "w") as f:
         json.dump(result, f, indent=1)
+    if args.refs:
+        with open(os.path.join(args.refs, "trit-kjv.eval.json"), "w") as f:
+            json.dump(result, f, indent=1)
     return 0
 
 

@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Train the small BitNet b1.58 on the tokenised KJV text (CPU, seeded).
 
-Every training sequence is BOS followed by n_ctx-1... tokens starting at the first token of a
+Every training sequence is BOS followed by n_ctx-1 tokens starting at the first token of a
 randomly chosen verse, so the model sees BOS + start of verse as generation prompts do. Starts are
 drawn with a seeded torch.Generator; weights are initialised from the same seed. With the same
 thread count, torch build and BLAS, CPU training is bit-for-bit repeatable (see docs/model.md).
+
+Every --save-every steps the full state (weights, optimiser, generator, step, elapsed time) goes
+to OUT.partial; a run started with the same arguments resumes from it and ends with the same
+weights as an uninterrupted run.
 
 Usage: train.py --tokens TRAIN.npy --tokenizer TOKENIZER.json --out CKPT.pt [options]
 """
@@ -74,7 +78,11 @@ def main() -> int:
     ap.add_argument("--weight-decay", type=float, default=0.05)
     ap.add_argument("--clip", type=float, default=1.0)
     ap.add_argument("--log-every", type=int, default=25)
+    ap.add_argument("--save-every", type=int, default=100)
+    ap.add_argument("--stop-after", type=int, help="exit after this step, once its state is saved (tests resume)")
     args = ap.parse_args()
+    # Arguments that change the result; a partial run resumes only if these are identical.
+    recipe = {k: v for k, v in vars(args).items() if k not in ("tokens", "tokenizer", "out", "log", "log_every", "stop_after")}
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -96,11 +104,22 @@ def main() -> int:
     bos = torch.full((args.batch, 1), tok.bos_id, dtype=torch.int64)
     print(f"train: {len(tokens)} tokens, {len(starts)} verse starts, params {model.n_params()}, "
           f"config {cfg.to_dict()}", flush=True)
-    log = open(args.log, "w") if args.log else None
+    partial = args.out + ".partial"
+    start, prior_wall, prior_cpu = 0, 0.0, 0.0
+    if os.path.exists(partial):
+        state = torch.load(partial)
+        if state["recipe"] != recipe:
+            raise SystemExit(f"error: {partial} was made with {state['recipe']}, not {recipe}; delete it to restart")
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        gen.set_state(state["gen"])
+        start, prior_wall, prior_cpu = state["step"], state["wall_s"], state["cpu_s"]
+        print(f"train: resuming from {partial} at step {start}", flush=True)
+    log = open(args.log, "a" if start else "w") if args.log else None
     t0 = time.time()
     c0 = cpu_seconds()
     loss_sum, loss_n, t_last = 0.0, 0, t0
-    for step in range(args.steps):
+    for step in range(start, args.steps):
         idx = starts[torch.randint(len(starts), (args.batch,), generator=gen).numpy()]
         seq = torch.cat([bos, data[torch.from_numpy(idx)[:, None] + offsets]], dim=1)  # [B][n_ctx]
         lr = lr_at(step, args)
@@ -119,18 +138,29 @@ def main() -> int:
             rec = {"step": step + 1, "loss": loss_sum / loss_n, "lr": lr, "grad_norm": float(gnorm),
                    "tokens_seen": (step + 1) * args.batch * (args.n_ctx - 1),
                    "tok_per_s": loss_n * args.batch * (args.n_ctx - 1) / (now - t_last),
-                   "elapsed_s": now - t0, "cpu_s": cpu_seconds() - c0, "loadavg1": loadavg()}
+                   "elapsed_s": prior_wall + now - t0, "cpu_s": prior_cpu + cpu_seconds() - c0,
+                   "loadavg1": loadavg()}
             print(json.dumps(rec), flush=True)
             if log:
                 log.write(json.dumps(rec) + "\n")
                 log.flush()
             loss_sum, loss_n, t_last = 0.0, 0, now
-    wall = time.time() - t0
-    summary = {"wall_s": wall, "cpu_s": cpu_seconds() - c0, "steps": args.steps,
+        if (step + 1) % args.save_every == 0 and step + 1 < args.steps:
+            torch.save({"recipe": recipe, "step": step + 1, "model": model.state_dict(), "opt": opt.state_dict(),
+                        "gen": gen.get_state(), "wall_s": prior_wall + time.time() - t0,
+                        "cpu_s": prior_cpu + cpu_seconds() - c0}, partial + ".tmp")
+            os.replace(partial + ".tmp", partial)
+            if args.stop_after is not None and step + 1 >= args.stop_after:
+                print(f"train: stopped after step {step + 1}; state in {partial}", flush=True)
+                return 0
+    wall = prior_wall + time.time() - t0
+    summary = {"wall_s": wall, "cpu_s": prior_cpu + cpu_seconds() - c0, "steps": args.steps,
                "tokens_seen": args.steps * args.batch * (args.n_ctx - 1),
                "train_tokens": len(tokens), "args": vars(args), "config": cfg.to_dict(),
                "params": model.n_params(), "torch": torch.__version__, "threads": torch.get_num_threads()}
     torch.save({"config": cfg.to_dict(), "state_dict": model.state_dict(), "summary": summary}, args.out)
+    if os.path.exists(partial):
+        os.remove(partial)
     print(json.dumps(summary), flush=True)
     return 0
 
