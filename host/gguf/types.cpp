@@ -84,7 +84,9 @@ SizeResult tensor_size(uint32_t type_id, std::span<const uint64_t> ne) {
   SizeResult r;
   const TypeTraits* t = type_traits(type_id);
   if (t == nullptr) {
-    r.why = "unknown tensor type " + type_name(type_id);
+    const std::string name = type_name(type_id);
+    r.why = name.rfind("type ", 0) == 0 ? "unknown tensor type id " + std::to_string(type_id)
+                                        : "unsupported tensor type " + name;
     return r;
   }
   if (ne.empty()) {

@@ -166,6 +166,10 @@ HParams read_hparams(const gguf::File& f) {
     m.fail("embedding_length " + std::to_string(hp.n_embd) + " is not a multiple of head_count " +
            std::to_string(hp.n_head));
   hp.head_dim = m.optional_count("attention.key_length").value_or(hp.n_embd / hp.n_head);
+  // Keeps n_head * head_dim (and every size derived from it) far from int64 overflow; real
+  // models are below 2^20.
+  if (hp.head_dim > (int64_t{1} << 20))
+    m.fail("attention.key_length " + std::to_string(hp.head_dim) + " is larger than 2^20");
   const int64_t v_len = m.optional_count("attention.value_length").value_or(hp.head_dim);
   if (v_len != hp.head_dim)
     m.fail("attention.value_length " + std::to_string(v_len) + " differs from key_length " +
@@ -233,6 +237,11 @@ Model Model::load(const gguf::File& file, const ModelOptions& opt) {
   if (const gguf::TensorInfo* out = ld.find("output.weight")) md.output_ = ld.matrix(*out, hp.n_embd, hp.n_vocab);
   if (const gguf::TensorInfo* rf = ld.find("rope_freqs.weight")) md.rope_freqs_ = ld.vector(*rf, hp.n_rot / 2);
 
+  // Every layer has at least 11 tensors: a block_count the file cannot hold is refused before
+  // anything is sized by it (fuzzer finding: block_count = 2^25 allocated 2^25 layers).
+  if (static_cast<uint64_t>(hp.n_layer) > file.tensors().size() / 11)
+    m.fail("block_count " + std::to_string(hp.n_layer) + " needs at least " + std::to_string(11 * hp.n_layer) +
+           " tensors, the file has " + std::to_string(file.tensors().size()));
   const int64_t nq = hp.n_embd_q(), nkv = hp.n_embd_kv();
   md.layers_.resize(static_cast<size_t>(hp.n_layer));
   int index = 0;

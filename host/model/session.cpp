@@ -1,5 +1,7 @@
 #include "model/session.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -30,6 +32,11 @@ void rms_norm_rows(const float* x, const std::vector<float>& w, float* y, int64_
   for (int64_t m = 0; m < M; ++m) kernels::rms_norm(x + m * n, w.data(), y + m * n, n, eps);
 }
 
+size_t physical_memory() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) : SIZE_MAX;
+}
+
 }  // namespace
 
 // Int8 rows of one BitLinear input, made once and shared by every matmul that reads the same
@@ -44,7 +51,14 @@ Session::Session(const Model& model, sched::BitLinearBackend& device, sched::Cpu
                  kernels::ThreadPool& pool, SessionOptions opt)
     : model_(model), hp_(model.hparams()), cpu_(cpu), pool_(pool) {
   n_ctx_ = opt.n_ctx > 0 ? std::min(opt.n_ctx, hp_.n_ctx_train) : hp_.n_ctx_train;
-  const size_t cache = static_cast<size_t>(hp_.n_layer) * static_cast<size_t>(n_ctx_) * static_cast<size_t>(hp_.n_embd_kv());
+  // [n_layer][n_ctx][n_embd_kv] floats each for K and V. A context the machine cannot hold is
+  // an error that names -c, not a bad_alloc.
+  size_t cache = 0;
+  if (__builtin_mul_overflow(static_cast<size_t>(hp_.n_layer), static_cast<size_t>(n_ctx_), &cache) ||
+      __builtin_mul_overflow(cache, static_cast<size_t>(hp_.n_embd_kv()), &cache) || cache > physical_memory() / 8)
+    throw Error("a KV cache for a context of " + std::to_string(n_ctx_) + " positions (" + std::to_string(hp_.n_layer) +
+                " layers x " + std::to_string(hp_.n_embd_kv()) +
+                " K and V values each, float32) does not fit in this machine's memory; lower the context with -c");
   // Default-initialised: pages are only touched (and only then cost memory) when used.
   k_cache_.reset(new float[cache]);
   v_cache_.reset(new float[cache]);

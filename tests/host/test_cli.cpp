@@ -185,7 +185,7 @@ TEST(CliErrors, TruncatedFiles) {
 TEST(CliErrors, UnknownAndUnsupportedTensorTypes) {
   ModelBytes m("tiny_i2_s.gguf");
   m.put_u32(m.type_field("blk.0.attn_q.weight"), 99);
-  expect_error(m.run_trit("--tokens 1"), "tensor 'blk.0.attn_q.weight' [512, 512]: unknown tensor type type 99");
+  expect_error(m.run_trit("--tokens 1"), "tensor 'blk.0.attn_q.weight' [512, 512]: unknown tensor type id 99");
   ModelBytes u("tiny_i2_s.gguf");
   u.put_u32(u.type_field("blk.0.attn_q.weight"), 24);  // I8: in bounds, not a weight type
   expect_error(u.run_trit("--tokens 1"), "tensor 'blk.0.attn_q.weight' [512, 512] I8: tensor type I8 is not supported");

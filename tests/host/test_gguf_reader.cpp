@@ -275,7 +275,7 @@ TEST(GgufReader, MalformedValuesAndTensors) {
   {
     Writer w;
     w.add_tensor("u", 99, {4}, std::vector<uint8_t>(16));
-    expect_error([&] { File::from_bytes(w.finish()); }, "tensor 'u' [4]: unknown tensor type type 99");
+    expect_error([&] { File::from_bytes(w.finish()); }, "tensor 'u' [4]: unknown tensor type id 99");
   }
   {
     Writer w;
