@@ -309,16 +309,19 @@ std::string check_interrupt(Device& dev, std::mt19937_64& rng, const SelftestOpt
   const uint32_t x_stride = round_up(g.k, c.bus_bytes), y_stride = round_up(4 * g.n, c.bus_bytes);
   const GemmDesc d[] = {dev.gemm(1, scratch.alloc(x_stride), x_stride, scratch.upload(g), scratch.alloc(y_stride), y_stride)};
   Backend& b = dev.backend();
-  const JobId job = dev.submit(d);
+  const uint64_t cycles0 = b.cycles();
   const auto t0 = Clock::now();
+  const JobId job = dev.submit(d);
   const bool line = b.wait_irq(opt.timeout);
   const double us = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+  const std::string after = dev.info().counts_cycles ? fmt::format("{} cycles", b.cycles() - cycles0)
+                                                     : fmt::format("{:.0f} us", us);
   const uint32_t status = b.read_reg(r::IRQ_STATUS);
   dev.wait(job, opt.timeout);
   b.write_reg(r::IRQ_STATUS, r::irq_status::DONE);
   if (!line) throw Failure(fmt::format("no interrupt within the timeout (IRQ_STATUS = 0x{:x})", status));
   if (!(status & r::irq_status::DONE)) throw Failure(fmt::format("interrupt raised but IRQ_STATUS = 0x{:x}", status));
-  return fmt::format("IRQ_STATUS.DONE raised the line {:.0f} us after submission", us);
+  return fmt::format("IRQ_STATUS.DONE raised the line {} after submission", after);
 }
 
 std::string check_error_recovery(Device& dev, Device& ref, std::mt19937_64& rng, const SelftestOptions& opt) {

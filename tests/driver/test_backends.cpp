@@ -16,6 +16,7 @@
 #include "test_seed.hpp"
 #include "trit/driver/open.hpp"
 #ifdef TRIT_HAVE_SIM
+#include "sim_board.hpp"
 #include "sim_control.hpp"
 #include "sim_registry.hpp"
 #endif
@@ -92,10 +93,14 @@ struct Subject {
   }
 };
 
+// "ref", "fpga" (the stand-in board with the reference model), "sim:<config>" and
+// "fpga-sim:<config>" (the stand-in board with the RTL) when the simulator is built.
 std::vector<std::string> subject_names() {
   std::vector<std::string> names{"ref", "fpga"};
 #ifdef TRIT_HAVE_SIM
   for (const std::string& c : trit::sim::sim_configs()) names.push_back("sim:" + c);
+  for (const std::string& c : trit::sim::sim_configs())
+    if (tt::simulated_board(c)) names.push_back("fpga-sim:" + c);
 #endif
   return names;
 }
@@ -104,17 +109,27 @@ Subject open_subject(const std::string& name, driver::DeviceOptions dopt = {}) {
   Subject s;
   driver::OpenOptions o;
   o.device = dopt;
+  std::string device = name;
   if (name == "fpga") {
     s.board = std::make_unique<FakeBoard>(FakeBoard::reference(kSmall));
     o.fpga = s.board->fpga_options();
+#ifdef TRIT_HAVE_SIM
+  } else if (name.starts_with("fpga-sim:")) {
+    // The RTL runs by itself on the board thread: device time is wall time, as on a board.
+    s.board = std::make_unique<FakeBoard>(*tt::simulated_board(name.substr(9)));
+    o.fpga = s.board->fpga_options();
+    device = "fpga";
+#endif
   } else if (name == "ref") {
     o.config = kSmall;
   } else {
     s.clocked = true;
     o.sim.axi.read_latency = o.sim.axi.write_latency = 20;
     s.short_wait = std::chrono::microseconds(20);
+    // A reset that cannot finish is found out after 50k cycles, not the default 2.5M.
+    o.device.reset_timeout = std::chrono::microseconds(200);
   }
-  s.dev = driver::open_device(name, o);
+  s.dev = driver::open_device(device, o);
   return s;
 }
 
@@ -178,7 +193,12 @@ TEST(AllBackends, TheSameGemmsGiveBitIdenticalResults) {
   for (const std::string& name : subject_names()) {
     Subject s = open_subject(name);
     std::vector<std::vector<int32_t>> ys;
-    for (const auto& cases : batches) {
+    for (auto cases : batches) {
+      const uint32_t bus = s.dev->config().bus_bytes;  // same data, strides this device accepts
+      for (GemmCase& c : cases) {
+        c.x_stride = (c.x_stride + bus - 1) / bus * bus;
+        c.y_stride = (c.y_stride + bus - 1) / bus * bus;
+      }
       const auto res = tt::run_batch(*s.dev, cases, std::chrono::seconds(5));
       for (const auto& p : res.problems) ADD_FAILURE() << name << ": " << p;
       ys.insert(ys.end(), res.y.begin(), res.y.end());
@@ -406,7 +426,8 @@ TEST_P(Backends, StalledMemoryTimesOutWithTheDeviceStateThenRecovers) {
 }
 
 TEST_P(Backends, SoftResetMidJob) {
-  const Staged st = stage(3 * cfg_.rows, 8 * cfg_.cols, std::min<uint32_t>(cfg_.k_max, 256));
+  // Long enough (tens of thousands of cycles) that the resets below land inside it.
+  const Staged st = stage(3 * cfg_.rows, 16 * cfg_.cols, cfg_.k_max);
   for (uint64_t after : {3ull, 200ull, 2000ull}) {
     const GemmDesc d[] = {st.desc, st.desc};
     if (!s_.clocked) s_.on_model([](driver::Backend& m) { model_freeze(m, true); });  // hold the job in flight
@@ -464,6 +485,6 @@ TEST_P(Backends, ThreadsSharingADeviceAreSerialised) {
 INSTANTIATE_TEST_SUITE_P(Each, Backends, ::testing::ValuesIn(subject_names()), [](const auto& p) {
   std::string n = p.param;
   for (char& c : n)
-    if (c == ':') c = '_';
+    if (c == ':' || c == '-') c = '_';
   return n;
 });

@@ -9,6 +9,7 @@
 #include "test_seed.hpp"
 #include "trit/driver/open.hpp"
 #ifdef TRIT_HAVE_SIM
+#include "sim_board.hpp"
 #include "sim_registry.hpp"
 #endif
 
@@ -111,6 +112,21 @@ TEST(Selftest, PassesOnEverySimulatedConfiguration) {
     expect_all_pass(r);
     std::printf("%s", r.table().c_str());
   }
+}
+
+TEST(Selftest, PassesOnTheFpgaBackendServedByTheRtl) {
+  const std::string config = trit::sim::sim_configs().front();
+  const auto model = tt::simulated_board(config);
+  if (!model) GTEST_SKIP() << "the simulator harness cannot share its memory yet (sim::SimOptions::mem_storage)";
+  tt::FakeBoard board(*model);
+  driver::Device dev(std::make_unique<driver::FpgaBackend>(board.fpga_options()));
+  driver::SelftestOptions st;
+  st.seed = tt::test_seed();
+  st.expect_name = config;
+  const driver::SelftestReport r = driver::run_selftest(dev, st);
+  expect_all_pass(r);
+  std::printf("%s", r.table().c_str());
+  EXPECT_TRUE(board.model_error().empty()) << board.model_error();
 }
 #endif
 

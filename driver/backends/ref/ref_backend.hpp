@@ -36,7 +36,7 @@ class RefBackend final : public Backend {
     uint32_t clock_khz = 0;         // CFG_CLOCK_KHZ
     // Device memory: empty = owned by the model; otherwise a view of this storage (not owned),
     // e.g. a file mapping that a stand-in board shares with the host side.
-    std::span<uint8_t> storage;
+    std::span<uint8_t> storage{};
   };
   explicit RefBackend(const ArrayConfig& cfg);
   RefBackend(const ArrayConfig& cfg, const Options& opt);
