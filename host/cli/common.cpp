@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 #include <thread>
 
@@ -29,7 +30,16 @@ Runtime::Runtime(gguf::File f, const LoadOptions& opt)
       device(sched::make_backend(opt.device, pool)) {
   session = std::make_unique<model::Session>(model, *device, cpu, pool, model::SessionOptions{opt.n_ctx});
 #ifdef TRIT_HAVE_TOKENIZER
-  if (file.has("tokenizer.ggml.model")) tokenizer.emplace(tokenizer::Tokenizer::from_gguf(file));
+  if (file.has("tokenizer.ggml.model")) {
+    try {
+      tokenizer.emplace(tokenizer::Tokenizer::from_gguf(file));
+    } catch (const std::exception& e) {
+      // A broken vocabulary only matters when text has to be tokenised; with --tokens the
+      // run goes on (end of generation then falls back to tokenizer.ggml.eos_token_id).
+      if (opt.need_tokenizer) throw;
+      tokenizer_problem = e.what();
+    }
+  }
 #endif
   if (opt.need_tokenizer && !has_tokenizer())
     throw UsageError(file.path() + ": the model has no tokenizer (tokenizer.ggml.model is missing" +
@@ -69,7 +79,8 @@ std::string Runtime::describe() const {
   const model::HParams& hp = model.hparams();
   std::ostringstream o;
   o << "model: " << file.path() << " (GGUF v" << file.version() << ", " << file.tensors().size() << " tensors, "
-    << file.bytes().size() / (1024.0 * 1024.0) << " MiB)\n"
+    << std::fixed << std::setprecision(1) << file.bytes().size() / (1024.0 * 1024.0) << " MiB)\n"
+    << std::defaultfloat << std::setprecision(6)
     << "arch: " << hp.arch_name << " (" << (hp.ffn_act == model::FfnActivation::Silu ? "SiLU" : "squared ReLU")
     << " FFN), n_embd " << hp.n_embd << ", n_layer " << hp.n_layer << ", n_head " << hp.n_head << "/"
     << hp.n_head_kv << " (head_dim " << hp.head_dim << "), n_ff " << hp.n_ff << ", n_vocab " << hp.n_vocab
@@ -79,6 +90,7 @@ std::string Runtime::describe() const {
     << "BitLinears: " << session->placement_summary() << "\n"
     << "context: " << session->n_ctx() << ", threads: " << pool.size() << ", device: " << device->name();
   for (const auto& name : model.inexact_forced()) o << "\nwarning: --force-int8: " << name << " is not exactly ternary";
+  if (!tokenizer_problem.empty()) o << "\nwarning: tokenizer unusable: " << tokenizer_problem;
 #ifdef TRIT_HAVE_TOKENIZER
   if (tokenizer) {
     o << "\ntokenizer: " << tokenizer->n_vocab() << " tokens, chat template " << tokenizer->chat_template().name();

@@ -50,6 +50,7 @@ struct Runtime {
   std::optional<tokenizer::Tokenizer> tokenizer;
 #endif
   double load_ms = 0;
+  std::string tokenizer_problem;  // why the model's tokenizer could not be built (if it could not)
 
   Runtime(gguf::File f, const LoadOptions& opt);
   bool has_tokenizer() const;

@@ -218,6 +218,14 @@ TEST(CliErrors, MissingTensorArchitectureAndTokenizer) {
   k.replace("tokenizer.ggml.model", "tokenizer.ggml.modex");
   expect_error(k.run_trit("-p hello"), "the model has no tokenizer");
   EXPECT_EQ(k.run_trit("--tokens 1,2 -n 2").code, 0);  // ids still work without one
+  ModelBytes u("tiny_i2_s.gguf");
+  u.replace("llama", "llamo");  // tokenizer.ggml.model: a vocabulary kind nobody knows
+  const Result text = u.run_trit("-p hello");
+  EXPECT_EQ(text.code, 1);
+  EXPECT_NE(text.err.find("llamo"), std::string::npos) << text.err;
+  const Result ids = u.run_trit("--tokens 1,2 -n 2 --verbose");
+  EXPECT_EQ(ids.code, 0) << ids.err;
+  EXPECT_NE(ids.err.find("warning: tokenizer unusable"), std::string::npos) << ids.err;
 }
 
 TEST(CliErrors, CorruptTernaryData) {
