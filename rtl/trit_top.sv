@@ -141,6 +141,9 @@ module trit_top #(
   // register stages later.
   localparam int ShadowWait = IssueToArray + NumRows + NumCols - 1;
   localparam int NumClients = 3;   // 0: descriptors, 1: activations, 2: weights
+  // Output bursts outstanding: prefill writes R short bursts (one per output row) per tile, so
+  // with a 100-cycle write response latency and short tiles many must be in flight.
+  localparam int MaxWritesInFlight = 16;
   localparam int ClientDesc = 0, ClientAct = 1, ClientWgt = 2;
 
   // ---- register file and controller -----------------------------------------------------------------
@@ -594,7 +597,7 @@ module trit_top #(
 
   trit_dma_wr #(
     .AddrW(AddrW), .DataW(AxiDataWidth), .IdW(AxiIdWidth), .MaxBurstBeats(MaxBurstBeats),
-    .MaxWritesInFlight(4), .BeatsW(WrBeatsW), .IdxW(IdxW), .DataFifoBeats(4)
+    .MaxWritesInFlight(MaxWritesInFlight), .BeatsW(WrBeatsW), .IdxW(IdxW), .DataFifoBeats(4)
   ) u_dma_wr (
     .clk_i, .rst_ni (core_rst_n),
     .abort_i      (abort),
