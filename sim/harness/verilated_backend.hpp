@@ -62,7 +62,8 @@ class VerilatedBackend final : public driver::Backend, public SimControl {
       : cfg_(cfg),
         opt_(std::move(opt)),
         ctx_(std::make_unique<VerilatedContext>()),
-        mem_(opt_.mem_base, opt_.mem_size),
+        mem_(opt_.mem_storage.empty() ? driver::DeviceMemory(opt_.mem_base, opt_.mem_size)
+                                      : driver::DeviceMemory(opt_.mem_base, opt_.mem_storage)),
         axi_(mem_, with_bus(opt_.axi, cfg)) {
     ctx_->fatalOnError(false);  // an RTL assertion becomes an exception, not an abort()
     top_ = std::make_unique<VTop>(ctx_.get(), "trit_top");

@@ -16,7 +16,7 @@ using driver::Device;
 using driver::DeviceError;
 using driver::GemmDesc;
 using regs::ErrCode;
-using testing::GemmCase;
+using trit::testing::GemmCase;
 
 namespace {
 
@@ -30,7 +30,7 @@ class AccelErrors : public ::testing::TestWithParam<std::string> {
     dev_ = std::make_unique<Device>(sim::make_sim_backend(GetParam(), opt));
     ctl_ = dynamic_cast<sim::SimControl*>(&dev_->backend());
     ASSERT_NE(ctl_, nullptr);
-    rng_.seed(testing::test_seed());
+    rng_.seed(trit::testing::test_seed());
   }
   void TearDown() override {
     for (const auto& v : ctl_->axi().violations()) ADD_FAILURE() << "AXI protocol: " << v;
@@ -38,9 +38,9 @@ class AccelErrors : public ::testing::TestWithParam<std::string> {
 
   // The device still computes correctly.
   void expect_works(const char* after) {
-    std::vector<GemmCase> b{testing::make_case(rng_, cfg_, cfg_.rows + 1, cfg_.cols + 1, 3 * cfg_.lanes + 1,
+    std::vector<GemmCase> b{trit::testing::make_case(rng_, cfg_, cfg_.rows + 1, cfg_.cols + 1, 3 * cfg_.lanes + 1,
                                                driver::WeightFormat::T5, "after")};
-    const auto res = testing::run_batch(*dev_, b, std::chrono::milliseconds(50));
+    const auto res = trit::testing::run_batch(*dev_, b, std::chrono::milliseconds(50));
     for (const auto& p : res.problems) ADD_FAILURE() << "after " << after << ": " << p;
   }
 
@@ -50,7 +50,7 @@ class AccelErrors : public ::testing::TestWithParam<std::string> {
     GemmDesc desc;
   };
   Staged stage(uint32_t m, uint32_t n, uint32_t k) {
-    GemmCase c = testing::make_case(rng_, cfg_, m, n, k, driver::WeightFormat::T2, "staged");
+    GemmCase c = trit::testing::make_case(rng_, cfg_, m, n, k, driver::WeightFormat::T2, "staged");
     Staged s;
     s.w = dev_->upload_weights(c.w, n, k, c.format);
     s.x = dev_->alloc(uint64_t{m} * c.x_stride);
@@ -249,4 +249,4 @@ TEST_P(AccelErrors, CountersClearAndCount) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Configs, AccelErrors, ::testing::ValuesIn(sim::sim_configs()),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });

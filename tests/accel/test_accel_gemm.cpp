@@ -17,7 +17,7 @@
 
 using namespace trit;
 using driver::Device;
-using testing::GemmCase;
+using trit::testing::GemmCase;
 
 namespace {
 
@@ -50,11 +50,11 @@ sim::AxiMemoryConfig random_memory(std::mt19937_64& rng) {
 TEST_P(AccelGemm, RandomShapesMatchTheReferenceModel) {
   const std::string config = GetParam();
   const driver::ArrayConfig cfg = sim::sim_config(config);
-  std::mt19937_64 rng(testing::test_seed() ^ std::hash<std::string>{}(config));
+  std::mt19937_64 rng(trit::testing::test_seed() ^ std::hash<std::string>{}(config));
   Device ref(std::make_unique<driver::RefBackend>(cfg));
   int shapes = 0;
   std::unique_ptr<Device> sim_dev;
-  for (int batch = 0; shapes < 110; ++batch) {
+  for (int batch = 0; shapes < 250; ++batch) {
     sim::SimOptions opt;
     opt.axi = random_memory(rng);
     // A fresh device per few batches exercises reset-to-ready as well; reuse otherwise (speed).
@@ -70,13 +70,13 @@ TEST_P(AccelGemm, RandomShapesMatchTheReferenceModel) {
 
     std::vector<GemmCase> cases;
     const int n = std::uniform_int_distribution<int>(1, 4)(rng);
-    for (int i = 0; i < n; ++i) cases.push_back(testing::random_case(rng, cfg, 4 * cfg.bus_bytes * 5, 5 * cfg.cols + 3, 3 * cfg.rows + 1));
+    for (int i = 0; i < n; ++i) cases.push_back(trit::testing::random_case(rng, cfg, 600, 5 * cfg.cols + 3, 3 * cfg.rows + 1));
     shapes += n;
     const std::string what = fmt::format("{} batch {} (latency {}/{}, reads {}, ready p {}, {} B/cycle)", config,
                                          batch, opt.axi.read_latency, opt.axi.write_latency, opt.axi.max_reads,
                                          opt.axi.ready_probability, opt.axi.bytes_per_cycle);
-    const auto got = testing::run_batch(*sim_dev, cases, std::chrono::milliseconds(100));
-    const auto want = testing::run_batch(ref, cases);
+    const auto got = trit::testing::run_batch(*sim_dev, cases, std::chrono::milliseconds(100));
+    const auto want = trit::testing::run_batch(ref, cases);
     for (const auto& p : got.problems) ADD_FAILURE() << what << ": " << p;
     ASSERT_TRUE(want.problems.empty());
     for (regs::Counter c : kExactCounters)
@@ -91,4 +91,4 @@ TEST_P(AccelGemm, RandomShapesMatchTheReferenceModel) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Configs, AccelGemm, ::testing::ValuesIn(sim::sim_configs()),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
