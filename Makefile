@@ -2,7 +2,8 @@
 # what it needs (scripts/install-deps.sh, a no-op once done) and (re)configures CMake as needed.
 #
 #   make run      end-to-end model run on the simulated accelerator (default model)
-#   make test     every test (CTest: unit, RTL, synthesis checks, end-to-end), plus ASan/UBSan
+#   make test     every test (CTest: unit, RTL, synthesis checks, end-to-end), the same without
+#                 RTL under ASan/UBSan, and a 60-second libFuzzer run of the GGUF reader
 #   make bench    benchmarks; JSON reports land in build/bench/
 #   make lint     verilator --lint-only -Wall on the RTL
 #   make model    retrain the default model (slow; never part of test or run)
@@ -49,6 +50,7 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory fuzz-smoke
 
 run: build
 	@scripts/run-default.sh $(BUILD)
