@@ -27,7 +27,7 @@ Runtime::Runtime(gguf::File f, const LoadOptions& opt)
       model(model::Model::load(file, model::ModelOptions{opt.force_int8})),
       pool(resolve_threads(opt.n_threads)),
       cpu(pool),
-      device(sched::make_backend(opt.device, pool)) {
+      device(sched::make_backend(opt.device, pool, opt.accel)) {
   session = std::make_unique<model::Session>(model, *device, cpu, pool, model::SessionOptions{opt.n_ctx});
 #ifdef TRIT_HAVE_TOKENIZER
   if (file.has("tokenizer.ggml.model")) {
@@ -98,6 +98,40 @@ std::string Runtime::describe() const {
   }
 #endif
   return o.str();
+}
+
+std::string Runtime::accel_report() const {
+  const sched::AccelBackend* a = accel();
+  if (!a) return "";
+  const sched::AccelStats& st = a->stats();
+  using C = regs::Counter;
+  const driver::Counters& c = st.counters;
+  const double busy = static_cast<double>(c[C::BUSY]);
+  const double bus = a->config().bus_bytes;
+  const uint32_t khz = a->clock_khz() ? a->clock_khz() : 250000;  // nominal when the build says 0
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(2) << "accelerator " << a->name() << ": " << st.gemms << " GEMMs, "
+    << st.weight_bytes_uploaded / 1e6 << " MB of " << regs::to_string(a->format()) << " weights on the device; "
+    << busy / 1e6 << " M busy cycles (" << busy / khz << " ms at " << khz / 1000 << " MHz"
+    << (a->clock_khz() ? "" : " nominal") << "), weight bus " << (busy > 0 ? c[C::WEIGHT_BYTES] / (busy * bus) : 0.0)
+    << " of busy cycles, " << c[C::LANE_OPS] / 1e6 << " M lane ops, " << c[C::ZERO_SKIPS] / 1e6 << " M zero skips";
+  if (st.wall_s > 0 && busy > 0)
+    o << "; " << std::setprecision(0) << busy / st.wall_s << " device cycles per wall second";
+  return o.str();
+}
+
+void add_device_options(CLI::App& app, LoadOptions& opt) {
+  app.add_option("--device", opt.device,
+                 "device for BitLinear layers: cpu, or an accelerator (ref, sim, sim:<config>, fpga): " +
+                     sched::device_names())
+      ->capture_default_str();
+  app.add_option_function<std::string>(
+         "--accel-format",
+         [&opt](const std::string& f) { opt.accel.format = f == "t2" ? driver::WeightFormat::T2 : driver::WeightFormat::T5; },
+         "accelerator weight format in device memory: t5 (1.6 bits, default) or t2 (2 bits)")
+      ->check(CLI::IsMember({"t2", "t5"}));
+  app.add_option("--accel-latency", opt.accel.memory_latency, "simulated accelerator: memory latency in cycles")
+      ->capture_default_str();
 }
 
 std::unique_ptr<Runtime> load_runtime(const LoadOptions& opt) {

@@ -17,6 +17,7 @@
 #include "model/model.hpp"
 #include "model/session.hpp"
 #include "sched/cpu_backend.hpp"
+#include "sched/devices.hpp"
 #ifdef TRIT_HAVE_TOKENIZER
 #include "tokenizer/tokenizer.hpp"
 #endif
@@ -36,7 +37,11 @@ struct LoadOptions {
   int64_t n_ctx = 0;  // <= 0: the model's
   bool force_int8 = false;
   bool need_tokenizer = false;  // fail early when the model has none
+  sched::AccelOptions accel;    // accelerator devices: weight format, simulated memory
 };
+
+// --device, --accel-format and --accel-latency, shared by every tool that loads a model.
+void add_device_options(CLI::App& app, LoadOptions& opt);
 
 // Everything a run needs, built in dependency order (the file outlives the model, ...).
 struct Runtime {
@@ -59,6 +64,10 @@ struct Runtime {
   // Text -> ids (BOS as the model asks, special tokens parsed). Throws without a tokenizer.
   std::vector<int32_t> tokenize(const std::string& text) const;
   std::string describe() const;  // one paragraph for --verbose
+  // The accelerator, when --device names one (nullptr for cpu).
+  sched::AccelBackend* accel() const { return dynamic_cast<sched::AccelBackend*>(device.get()); }
+  // Accelerator activity for the timing report: one line, and as JSON fields.
+  std::string accel_report() const;
 };
 
 std::unique_ptr<Runtime> load_runtime(const LoadOptions& opt);

@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
   app.add_option("--tokens", o.tokens, "token ids to score instead of a text, e.g. 1,2,3");
   app.add_option("-c,--ctx-size", o.chunk, "chunk length (capped by the model's context)")->capture_default_str();
   app.add_option("-t,--threads", o.load.n_threads, "threads (default: all hardware threads)");
-  app.add_option("--device", o.load.device, "device for BitLinear layers (cpu)")->capture_default_str();
+  cli::add_device_options(app, o.load);
   app.add_flag("--force-int8", o.load.force_int8, "run float-stored BitLinear weights on the int8 path as well");
   app.add_flag("--json", o.json, "print one JSON object instead of text");
   app.add_flag("--verbose", o.verbose, "describe the model and placement");

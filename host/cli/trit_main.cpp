@@ -133,6 +133,22 @@ void print_timings(const cli::Runtime& rt, const Counters& c, bool verbose) {
     std::fprintf(stderr, "trit: stages: bitlinear %.2f ms, attention %.2f ms, head %.2f ms, other %.2f ms\n",
                  1e3 * t.bitlinear_s, 1e3 * t.attention_s, 1e3 * t.head_s, 1e3 * t.other_s);
   }
+  if (rt.accel()) std::fprintf(stderr, "trit: %s\n", rt.accel_report().c_str());
+}
+
+// The accelerator's counters over the run (null on --device cpu).
+nlohmann::json accel_json(const cli::Runtime& rt) {
+  const sched::AccelBackend* a = rt.accel();
+  if (!a) return nullptr;
+  nlohmann::json counters;
+  for (unsigned i = 0; i < regs::kNumCounters; ++i) counters[regs::kCounters[i].name] = a->stats().counters.value[i];
+  return {{"device", std::string(a->name())},
+          {"config", a->config().name()},
+          {"weight_format", regs::to_string(a->format())},
+          {"gemms", a->stats().gemms},
+          {"weight_bytes_on_device", a->stats().weight_bytes_uploaded},
+          {"wall_s", a->stats().wall_s},
+          {"counters", counters}};
 }
 
 nlohmann::json timings_json(const cli::Runtime& rt, const Counters& c) {
@@ -151,7 +167,8 @@ nlohmann::json timings_json(const cli::Runtime& rt, const Counters& c) {
            {{"bitlinear", 1e3 * t.bitlinear_s},
             {"attention", 1e3 * t.attention_s},
             {"head", 1e3 * t.head_s},
-            {"other", 1e3 * t.other_s}}}};
+            {"other", 1e3 * t.other_s}}},
+          {"accelerator", accel_json(rt)}};
 }
 
 std::vector<float> eval_prompt(cli::Runtime& rt, const std::vector<int32_t>& tokens, bool all_logits, Counters& c) {
@@ -294,7 +311,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--chat,--conversation", o.chat, "chat with the model's chat template (-cnv)");
   app.add_option("--system-prompt", o.system_prompt, "system prompt for --chat (-sys)");
-  app.add_option("--device", o.load.device, "device for BitLinear layers (cpu)")->capture_default_str();
+  cli::add_device_options(app, o.load);
   app.add_option("--dump-logits", o.dump_logits,
                  "write float32 LE logits [n_prompt][n_vocab] of every prompt position to FILE");
   app.add_flag("--json", o.json, "print one JSON object (text, tokens, timings) instead of streaming");

@@ -10,11 +10,18 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string_view>
 
 #include "model/weight.hpp"
 
 namespace trit::sched {
+
+// Scheduling errors: unknown devices, weights no device accepts.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 class BitLinearBackend {
  public:

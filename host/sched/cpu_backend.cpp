@@ -46,9 +46,4 @@ void CpuBackend::gemm_blockwise(const model::Matrix& w, const int8_t* X, const f
   });
 }
 
-std::unique_ptr<BitLinearBackend> make_backend(const std::string& device, kernels::ThreadPool& pool) {
-  if (device == "cpu") return std::make_unique<CpuBackend>(pool);
-  throw Error("unknown device '" + device + "' (available: cpu)");
-}
-
 }  // namespace trit::sched

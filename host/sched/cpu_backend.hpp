@@ -12,12 +12,6 @@
 
 namespace trit::sched {
 
-// Scheduling errors: unknown devices, weights no device accepts.
-class Error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 class CpuBackend final : public BitLinearBackend {
  public:
   explicit CpuBackend(kernels::ThreadPool& pool) : pool_(pool) {}
@@ -33,8 +27,5 @@ class CpuBackend final : public BitLinearBackend {
  private:
   kernels::ThreadPool& pool_;
 };
-
-// Devices by --device name: "cpu" now; names of later devices are rejected with the list.
-std::unique_ptr<BitLinearBackend> make_backend(const std::string& device, kernels::ThreadPool& pool);
 
 }  // namespace trit::sched
