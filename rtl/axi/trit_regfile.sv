@@ -166,8 +166,7 @@ module trit_regfile #(
   // ---- read channel ------------------------------------------------------------------------------
   logic        r_valid_q, r_valid_d;
   logic [31:0] r_data_q, r_data_d;
-  logic [31:0] snap_q [NumCounters];
-  logic [31:0] snap_d [NumCounters];
+  logic [(NumCounters << 5)-1:0] snap_q, snap_d;   // counter i's high half at [i*32 +: 32]
   logic        ar_hs;
   logic [11:0] raddr;
 
@@ -178,7 +177,7 @@ module trit_regfile #(
   always_comb begin
     r_valid_d = r_valid_q;
     r_data_d  = r_data_q;
-    for (int i = 0; i < NumCounters; i++) snap_d[i] = snap_q[i];
+    snap_d    = snap_q;
     if (r_valid_q && s_axil_rready_i) r_valid_d = 1'b0;
     if (ar_hs) begin
       r_valid_d = 1'b1;
@@ -220,9 +219,9 @@ module trit_regfile #(
       for (int i = 0; i < NumCounters; i++) begin
         if (raddr == CntLo[trit_pkg::mul(i, 12) +: 12]) begin
           r_data_d  = counters_i[(i << 6) +: 32];
-          snap_d[i] = counters_i[((i << 6) + 32) +: 32];
+          snap_d[(i << 5) +: 32] = counters_i[((i << 6) + 32) +: 32];
         end
-        if (raddr == CntHi[trit_pkg::mul(i, 12) +: 12]) r_data_d = snap_q[i];
+        if (raddr == CntHi[trit_pkg::mul(i, 12) +: 12]) r_data_d = snap_q[(i << 5) +: 32];
       end
     end
   end
@@ -245,7 +244,7 @@ module trit_regfile #(
       cnt_clear_q  <= 1'b0;
       irq_q        <= 1'b0;
       r_data_q     <= '0;
-      for (int i = 0; i < NumCounters; i++) snap_q[i] <= '0;
+      snap_q       <= '0;
     end else begin
       aw_full_q    <= aw_full_d;
       w_full_q     <= w_full_d;
@@ -263,7 +262,7 @@ module trit_regfile #(
       cnt_clear_q  <= cnt_clear_d;
       irq_q        <= |(irq_status_d & irq_enable_d);
       r_data_q     <= r_data_d;
-      for (int i = 0; i < NumCounters; i++) snap_q[i] <= snap_d[i];
+      snap_q       <= snap_d;
     end
   end
   always_ff @(posedge clk_i) begin

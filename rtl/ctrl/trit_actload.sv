@@ -54,7 +54,8 @@ module trit_actload #(
   input  logic [1:0]           bank_release_i
 );
   localparam int CmdW = 1 + RowsW + ActBeatsW + AddrW + 32 + IdxW;
-  typedef enum logic [1:0] {BankEmpty = 2'd0, BankLoading = 2'd1, BankReady = 2'd2} bank_e;
+  // Bank states (localparams: Yosys 0.23 has no casts to user types).
+  localparam logic [1:0] BankEmpty = 2'd0, BankLoading = 2'd1, BankReady = 2'd2;
 
   logic                 c_valid, c_pop;
   logic [CmdW-1:0]      c_data;
@@ -78,12 +79,9 @@ module trit_actload #(
   );
   assign {c_bank, c_rows, c_act_beats, c_x_addr, c_x_stride, c_idx} = c_data;
 
-  bank_e            state_q [2];
-  bank_e            state_d [2];
-  logic [RowsW-1:0] expect_q [2];
-  logic [RowsW-1:0] expect_d [2];
-  logic [RowsW-1:0] done_q [2];
-  logic [RowsW-1:0] done_d [2];
+  // Per-bank state, bank b at [b*W +: W] (packed: Yosys keeps unpacked arrays as memories).
+  logic [3:0]               state_q, state_d;
+  logic [(RowsW << 1)-1:0]  expect_q, expect_d, done_q, done_d;
   logic             started_q, started_d;
   logic [RowSelW-1:0] r_q, r_d;
   logic [AddrW-1:0] x_row_q, x_row_d;
@@ -94,29 +92,43 @@ module trit_actload #(
   assign rsp_bank = rsp_user_i[RowSelW];
   assign rsp_row  = rsp_user_i[RowSelW-1:0];
 
+  function automatic logic [1:0] st(input logic [3:0] v, input logic b);
+    st = b ? v[3:2] : v[1:0];
+  endfunction
+  function automatic logic [RowsW-1:0] rows_of(input logic [(RowsW << 1)-1:0] v, input logic b);
+    rows_of = b ? v[(RowsW << 1)-1:RowsW] : v[RowsW-1:0];
+  endfunction
+
+  logic [RowsW-1:0] done_rsp;
   always_comb begin
-    start = c_valid && !started_q && (state_q[c_bank] == BankEmpty);
+    start = c_valid && !started_q && (st(state_q, c_bank) == BankEmpty);
     hs    = req_valid_o && req_ready_i;
     c_pop = hs && ({1'b0, r_q} + 1'b1 == (RowSelW + 1)'(c_rows));
+    done_rsp = rows_of(done_q, rsp_bank) + 1'b1;
 
     started_d = started_q;
     r_d       = r_q;
     x_row_d   = x_row_q;
     beat_d    = beat_q;
+    state_d   = state_q;
+    expect_d  = expect_q;
+    done_d    = done_q;
     for (int b = 0; b < 2; b++) begin
-      state_d[b]  = state_q[b];
-      expect_d[b] = expect_q[b];
-      done_d[b]   = done_q[b];
-      if (bank_release_i[b] && state_q[b] == BankReady) state_d[b] = BankEmpty;
+      if (bank_release_i[b] && st(state_q, b[0]) == BankReady) state_d[(b << 1) +: 2] = BankEmpty;
     end
 
     if (start) begin
-      started_d         = 1'b1;
-      r_d               = '0;
-      x_row_d           = c_x_addr;
-      state_d[c_bank]   = BankLoading;
-      expect_d[c_bank]  = c_rows;
-      done_d[c_bank]    = '0;
+      started_d = 1'b1;
+      r_d       = '0;
+      x_row_d   = c_x_addr;
+      state_d[{c_bank, 1'b0} +: 2] = BankLoading;
+      if (c_bank) begin
+        expect_d[(RowsW << 1)-1:RowsW] = c_rows;
+        done_d[(RowsW << 1)-1:RowsW]   = '0;
+      end else begin
+        expect_d[RowsW-1:0] = c_rows;
+        done_d[RowsW-1:0]   = '0;
+      end
     end
     if (hs) begin
       r_d     = r_q + 1'b1;
@@ -127,8 +139,9 @@ module trit_actload #(
     if (rsp_valid_i) begin
       beat_d = rsp_last_i ? '0 : beat_q + 1'b1;
       if (rsp_last_i) begin
-        done_d[rsp_bank] = done_q[rsp_bank] + 1'b1;
-        if (done_q[rsp_bank] + 1'b1 == expect_q[rsp_bank]) state_d[rsp_bank] = BankReady;
+        if (rsp_bank) done_d[(RowsW << 1)-1:RowsW] = done_rsp;
+        else          done_d[RowsW-1:0]            = done_rsp;
+        if (done_rsp == rows_of(expect_q, rsp_bank)) state_d[{rsp_bank, 1'b0} +: 2] = BankReady;
       end
     end
   end
@@ -145,27 +158,23 @@ module trit_actload #(
   assign wr_beat_o = beat_q;
   assign wr_data_o = rsp_data_i;
 
-  assign bank_ready_o = {state_q[1] == BankReady, state_q[0] == BankReady};
+  assign bank_ready_o = {st(state_q, 1'b1) == BankReady, st(state_q, 1'b0) == BankReady};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       started_q <= 1'b0;
       r_q       <= '0;
       beat_q    <= '0;
-      for (int b = 0; b < 2; b++) begin
-        state_q[b]  <= BankEmpty;
-        expect_q[b] <= '0;
-        done_q[b]   <= '0;
-      end
+      state_q   <= {BankEmpty, BankEmpty};
+      expect_q  <= '0;
+      done_q    <= '0;
     end else begin
       started_q <= started_d;
       r_q       <= r_d;
       beat_q    <= beat_d;
-      for (int b = 0; b < 2; b++) begin
-        state_q[b]  <= state_d[b];
-        expect_q[b] <= expect_d[b];
-        done_q[b]   <= done_d[b];
-      end
+      state_q   <= state_d;
+      expect_q  <= expect_d;
+      done_q    <= done_d;
     end
   end
   always_ff @(posedge clk_i) begin
@@ -182,10 +191,10 @@ module trit_actload #(
 `ifndef SYNTHESIS
   always_ff @(posedge clk_i) begin
     if (rst_ni && rsp_valid_i) begin
-      assert (state_q[rsp_bank] == BankLoading) else $error("trit_actload: data for a bank not loading");
+      assert (st(state_q, rsp_bank) == BankLoading) else $error("trit_actload: data for a bank not loading");
     end
     for (int b = 0; b < 2; b++) begin
-      if (rst_ni && bank_release_i[b]) assert (state_q[b] == BankReady) else $error("trit_actload: release of a bank not ready");
+      if (rst_ni && bank_release_i[b]) assert (st(state_q, b[0]) == BankReady) else $error("trit_actload: release of a bank not ready");
     end
   end
 `endif
