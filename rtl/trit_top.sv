@@ -626,6 +626,9 @@ module trit_top #(
   // ---- performance counters (register-map order; increments registered once) --------------------------------
   logic [trit_pkg::mul(NumCounters, IncW)-1:0] inc_d, inc_q;
   localparam logic [IncW-1:0] BeatBytes = IncW'(BusBytes);
+  // A descriptor is 64 bytes: 64/B beats on a narrow bus, one beat (of which 64 bytes count) on a
+  // wide one.
+  localparam logic [IncW-1:0] DescBeatBytes = IncW'(trit_pkg::min(BusBytes, 64));
   always_comb begin
     inc_d = '0;
     inc_d[trit_pkg::mul(0, IncW) +: IncW]  = IncW'(1);                                   // CYCLES
@@ -639,7 +642,7 @@ module trit_top #(
     inc_d[trit_pkg::mul(8, IncW) +: IncW]  = rs_valid[ClientAct] ? BeatBytes : '0;       // ACT_BYTES
     inc_d[trit_pkg::mul(9, IncW) +: IncW]  = (m_axi_wvalid_o && m_axi_wready_i) ?
                                              IncW'($countones(m_axi_wstrb_o)) : '0;      // OUT_BYTES
-    inc_d[trit_pkg::mul(10, IncW) +: IncW] = rs_valid[ClientDesc] ? BeatBytes : '0;      // DESC_BYTES
+    inc_d[trit_pkg::mul(10, IncW) +: IncW] = rs_valid[ClientDesc] ? DescBeatBytes : '0;  // DESC_BYTES
     inc_d[trit_pkg::mul(11, IncW) +: IncW] = IncW'(c_lane_ops);                          // LANE_OPS
     inc_d[trit_pkg::mul(12, IncW) +: IncW] = IncW'(c_zero_skips);                        // ZERO_SKIPS
     inc_d[trit_pkg::mul(13, IncW) +: IncW] = IncW'(cnt_desc);                            // DESCS
