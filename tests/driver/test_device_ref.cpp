@@ -18,7 +18,7 @@ using trit::testing::GemmCase;
 namespace {
 
 const ArrayConfig kSmall{2, 4, 4, 8, 512, 32, 16};
-const ArrayConfig kMid{3, 5, 8, 16, 1024, 40, 32};
+const ArrayConfig kMid{3, 5, 8, 16, 2048, 40, 32};
 
 std::unique_ptr<Device> open_ref(const ArrayConfig& cfg, DeviceOptions opt = {}) {
   return std::make_unique<Device>(std::make_unique<RefBackend>(cfg), opt);
