@@ -136,10 +136,14 @@ module trit_top #(
   localparam int IncW       = trit_pkg::max(OpsW, $clog2(BusBytes + 1));
   // Cycles from a chunk's issue to its array input (trit_seq / trit_actbuf).
   localparam int IssueToArray = 2;
-  // The drain may read the shadows this many cycles after the tile's last chunk issued: the
-  // chunk reaches PE(R-1, C-1) IssueToArray + R-1 + C-1 cycles after issue and its shadow two
-  // register stages later.
-  localparam int ShadowWait = IssueToArray + NumRows + NumCols - 1;
+  // The drain reads a tile's shadow rows in order, one row per cycle at most, starting
+  // ShadowWait + 1 cycles after the tile's last chunk issued. That chunk reaches PE(r, c) at
+  // issue + IssueToArray + r + c and its shadow two register stages later, readable from
+  // issue + IssueToArray + r + c + 2; row r is read no earlier than issue + ShadowWait + 1 + r,
+  // so ShadowWait = IssueToArray + C covers the last column of every row (row r's own skew r is
+  // covered by the reading order). The block test of the drain checks the drain side; the
+  // GEMM tests fail with one cycle less.
+  localparam int ShadowWait = IssueToArray + NumCols;
   localparam int NumClients = 3;   // 0: descriptors, 1: activations, 2: weights
   // Output bursts outstanding: prefill writes R short bursts (one per output row) per tile, so
   // with a 100-cycle write response latency and short tiles many must be in flight.
