@@ -1,12 +1,21 @@
 // A fixed pool of worker threads for data-parallel loops. The calling thread takes part, so a
 // pool of n threads has n - 1 workers; n = 1 runs everything inline.
+//
+// Decode issues a few hundred parallel regions per token, each a few tens of microseconds
+// long, so dispatch must cost about a microsecond: a region is published with one atomic
+// increment, workers spin on it (with `pause`) for a while after each region and only then
+// sleep on a futex (std::atomic::wait); the caller spins for the workers to finish, and sleeps
+// too if they take long (a worker descheduled on a busy machine then gets the core back). An
+// idle pool burns a core for at most kSpinMicros after its last region.
 #pragma once
 
-#include <condition_variable>
+#include <atomic>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace trit::kernels {
@@ -20,27 +29,43 @@ class ThreadPool {
 
   int size() const { return n_threads_; }
 
+  // Calls fn(thread, n_threads) once on every thread of the pool (the caller is thread 0) and
+  // returns when all have returned. The first exception thrown is rethrown here after every
+  // thread has finished. Called from inside a region, it runs fn(0, 1) inline.
+  template <typename F>
+  void run(F&& fn) {
+    run_impl(
+        [](void* ctx, int t, int n) { (*static_cast<std::remove_reference_t<F>*>(ctx))(t, n); },
+        const_cast<void*>(static_cast<const void*>(&fn)));
+  }
+
   // Calls fn(begin_i, end_i) over disjoint chunks covering [begin, end), chunks of at least
-  // `grain` items, and returns when all are done. The first exception thrown by fn is
-  // rethrown here after every chunk has finished.
-  void parallel_for(int64_t begin, int64_t end, int64_t grain,
-                    const std::function<void(int64_t, int64_t)>& fn);
+  // `grain` items taken dynamically by whichever thread is free, and returns when all are
+  // done. Exceptions as for run().
+  void parallel_for(int64_t begin, int64_t end, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+
+  // How long an idle worker spins before it sleeps.
+  static constexpr int kSpinMicros = 300;
+  // How long the caller spins for the workers to finish before it sleeps.
+  static constexpr int kCallerSpinMicros = 50;
 
  private:
-  void worker_loop();
-  void run_chunks();
+  using Call = void (*)(void* ctx, int thread, int n_threads);
+  void run_impl(Call call, void* ctx);
+  void worker_loop(int index);
+  void execute(int index);
 
   int n_threads_;
   std::vector<std::thread> workers_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::condition_variable done_;
-  bool stop_ = false;
-  uint64_t generation_ = 0;
-  int busy_ = 0;
-  // current job
-  const std::function<void(int64_t, int64_t)>* fn_ = nullptr;
-  int64_t next_ = 0, end_ = 0, chunk_ = 1;
+  // Region state, written by the caller before it bumps epoch_.
+  Call call_ = nullptr;
+  void* ctx_ = nullptr;
+  alignas(64) std::atomic<uint64_t> epoch_{0};
+  alignas(64) std::atomic<int> pending_{0};   // workers still inside the current region
+  alignas(64) std::atomic<int> sleepers_{0};  // workers blocked in epoch_.wait
+  std::atomic<bool> caller_waiting_{false};   // the caller is blocked in pending_.wait
+  std::atomic<bool> stop_{false};
+  std::mutex error_mu_;
   std::exception_ptr error_;
 };
 

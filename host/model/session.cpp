@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include "kernels/float_ops.hpp"
 
@@ -38,14 +39,6 @@ size_t physical_memory() {
 }
 
 }  // namespace
-
-// Int8 rows of one BitLinear input, made once and shared by every matmul that reads the same
-// input (q/k/v, gate/up).
-struct Session::QuantizedRows {
-  std::vector<int8_t> q;  // [M][K]
-  std::vector<float> s;   // [M] s_x = 127 / absmax
-  bool valid = false;
-};
 
 Session::Session(const Model& model, sched::BitLinearBackend& device, sched::CpuBackend& cpu,
                  kernels::ThreadPool& pool, SessionOptions opt)
@@ -112,50 +105,112 @@ std::string Session::placement_summary() const {
 
 void Session::matmul_float(const Matrix& w, const float* x, int64_t M, float* y) {
   const int64_t N = w.rows(), K = w.cols();
+  std::optional<kernels::FloatType> ft;
+  switch (w.info().type()) {
+    case gguf::TensorType::F32: ft = kernels::FloatType::F32; break;
+    case gguf::TensorType::F16: ft = kernels::FloatType::F16; break;
+    case gguf::TensorType::BF16: ft = kernels::FloatType::BF16; break;
+    default: break;
+  }
+  if (ft && !w.is_ternary()) {
+    // Read in place from the mapping by the vectorised kernel; rows in chunks across threads.
+    const uint8_t* data = w.info().data;
+    const auto row_bytes = static_cast<int64_t>(w.info().row_bytes);
+    pool_.parallel_for(0, N, 64, [&](int64_t n0, int64_t n1) {
+      kernels::gemm_float(*ft, data, row_bytes, n0, n1, K, x, K, M, y, N);
+    });
+    return;
+  }
   pool_.parallel_for(0, N, 16, [&](int64_t n0, int64_t n1) {
     std::vector<float> row(static_cast<size_t>(K));
     for (int64_t n = n0; n < n1; ++n) {
-      const float* r = w.row_f32_in_place(n);
-      if (r == nullptr) {
-        w.row_f32(n, row.data());
-        r = row.data();
-      }
-      for (int64_t m = 0; m < M; ++m) y[m * N + n] = kernels::dot_f32(x + m * K, r, K);
+      w.row_f32(n, row.data());
+      for (int64_t m = 0; m < M; ++m) y[m * N + n] = kernels::dot_f32(x + m * K, row.data(), K);
     }
   });
 }
 
+void Session::quantize(const float* x, int64_t M, int64_t K, QuantizedRows& q) {
+  if (q.valid) return;
+  q.q.resize(static_cast<size_t>(M * K));
+  q.s.resize(static_cast<size_t>(M));
+  pool_.parallel_for(0, M, 8, [&](int64_t m0, int64_t m1) {
+    for (int64_t m = m0; m < m1; ++m)
+      q.s[static_cast<size_t>(m)] = kernels::quantize_row_i8_absmax(x + m * K, K, q.q.data() + m * K);
+  });
+  q.valid = true;
+}
+
 void Session::bitlinear(const Linear& l, const float* x, QuantizedRows& q, int64_t M, float* y) {
+  const Linear* one[1] = {&l};
+  float* out[1] = {y};
+  bitlinears(one, x, q, M, out);
+}
+
+void Session::bitlinears(std::span<const Linear* const> ls, const float* x, QuantizedRows& q, int64_t M,
+                         std::span<float* const> ys) {
   StageTimer timer(times_.bitlinear_s);
-  const Matrix& w = l.w;
-  const int64_t N = w.rows(), K = w.cols();
-  if (!w.is_ternary()) {
-    matmul_float(w, x, M, y);
-  } else {
-    if (!q.valid) {
-      q.q.resize(static_cast<size_t>(M * K));
-      q.s.resize(static_cast<size_t>(M));
-      for (int64_t m = 0; m < M; ++m) q.s[static_cast<size_t>(m)] = kernels::quantize_row_i8_absmax(x + m * K, K, q.q.data() + m * K);
-      q.valid = true;
-    }
-    sched::BitLinearBackend* dev = placement_[static_cast<size_t>(l.index)];
-    if (dev != nullptr) {
-      std::vector<int32_t> acc(static_cast<size_t>(M * N));  // [M][N]
-      dev->gemm(w, q.q.data(), M, acc.data());
-      for (int64_t m = 0; m < M; ++m) {
-        const float sx = q.s[static_cast<size_t>(m)];
-        for (int64_t n = 0; n < N; ++n)
-          y[m * N + n] = static_cast<float>(acc[static_cast<size_t>(m * N + n)]) / sx * w.row_scale(n);
+  // The CPU device runs every matrix of the group in one parallel loop, rescale included.
+  bool fused = true;
+  for (const Linear* l : ls) fused = fused && placement_[static_cast<size_t>(l->index)] == &cpu_;
+  if (fused) {
+    const int64_t K = ls[0]->w.cols();
+    quantize(x, M, K, q);
+    sched::CpuBackend::RescaledJob jobs[4];
+    for (size_t i = 0; i < ls.size(); ++i) jobs[i] = {&ls[i]->w, ys[i]};
+    cpu_.gemm_rescaled(std::span<const sched::CpuBackend::RescaledJob>(jobs, ls.size()), q.q.data(), q.s.data(), M);
+  }
+  for (size_t i = 0; i < ls.size(); ++i) {
+    const Linear& l = *ls[i];
+    float* y = ys[i];
+    const Matrix& w = l.w;
+    const int64_t N = w.rows(), K = w.cols();
+    if (!fused) {
+      if (!w.is_ternary()) {
+        matmul_float(w, x, M, y);
+      } else {
+        quantize(x, M, K, q);
+        sched::BitLinearBackend* dev = placement_[static_cast<size_t>(l.index)];
+        if (dev == &cpu_) {
+          cpu_.gemm_rescaled(w, q.q.data(), q.s.data(), M, y);
+        } else if (dev != nullptr) {
+          acc_.resize(static_cast<size_t>(M * N));  // [M][N]
+          dev->gemm(w, q.q.data(), M, acc_.data());
+          // y = acc / s_x * w_scale, the CPU device's fused expression.
+          pool_.parallel_for(0, M, 1, [&](int64_t m0, int64_t m1) {
+            for (int64_t m = m0; m < m1; ++m) {
+              const float sx = q.s[static_cast<size_t>(m)];
+              for (int64_t n = 0; n < N; ++n)
+                y[m * N + n] = static_cast<float>(acc_[static_cast<size_t>(m * N + n)]) / sx * w.row_scale(n);
+            }
+          });
+        } else {
+          cpu_.gemm_blockwise(w, q.q.data(), q.s.data(), M, y);
+        }
       }
-    } else {
-      cpu_.gemm_blockwise(w, q.q.data(), q.s.data(), M, y);
+    }
+    if (l.has_out_scale)
+      for (int64_t j = 0; j < M * N; ++j) y[j] *= l.out_scale;
+    if (!l.bias.empty())
+      for (int64_t m = 0; m < M; ++m)
+        for (int64_t n = 0; n < N; ++n) y[m * N + n] += l.bias[static_cast<size_t>(n)];
+  }
+}
+
+void Session::rope_tables(int64_t M) {
+  // cos/sin of every (position, pair) of this batch, computed once for all layers (angles in
+  // double: positions multiply the frequencies).
+  const int64_t half = hp_.n_rot / 2;
+  rope_cos_.resize(static_cast<size_t>(M * half));
+  rope_sin_.resize(static_cast<size_t>(M * half));
+  for (int64_t m = 0; m < M; ++m) {
+    const auto pos = static_cast<double>(n_past_ + m);
+    for (int64_t i = 0; i < half; ++i) {
+      const double a = pos * inv_freq_[static_cast<size_t>(i)];
+      rope_cos_[static_cast<size_t>(m * half + i)] = static_cast<float>(std::cos(a));
+      rope_sin_[static_cast<size_t>(m * half + i)] = static_cast<float>(std::sin(a));
     }
   }
-  if (l.has_out_scale)
-    for (int64_t i = 0; i < M * N; ++i) y[i] *= l.out_scale;
-  if (!l.bias.empty())
-    for (int64_t m = 0; m < M; ++m)
-      for (int64_t n = 0; n < N; ++n) y[m * N + n] += l.bias[static_cast<size_t>(n)];
 }
 
 void Session::attention(int layer, float* q, float* k, const float* v, int64_t M, float* out) {
@@ -166,42 +221,30 @@ void Session::attention(int layer, float* q, float* k, const float* v, int64_t M
   const int64_t half = hp_.n_rot / 2;
 
   // RoPE on q and k, then append k and v to the cache.
-  std::vector<float> cos(static_cast<size_t>(half)), sin(static_cast<size_t>(half));
   float* kc = k_cache_.get() + static_cast<size_t>(layer) * static_cast<size_t>(n_ctx_ * kv_dim);
   float* vc = v_cache_.get() + static_cast<size_t>(layer) * static_cast<size_t>(n_ctx_ * kv_dim);
   for (int64_t m = 0; m < M; ++m) {
-    const auto pos = static_cast<double>(n_past_ + m);
-    for (int64_t i = 0; i < half; ++i) {
-      const double a = pos * inv_freq_[static_cast<size_t>(i)];
-      cos[static_cast<size_t>(i)] = static_cast<float>(std::cos(a));
-      sin[static_cast<size_t>(i)] = static_cast<float>(std::sin(a));
-    }
-    for (int64_t h = 0; h < nh; ++h) kernels::rope_neox(q + m * q_dim + h * hd, hp_.n_rot, cos.data(), sin.data());
-    for (int64_t h = 0; h < nkv; ++h) kernels::rope_neox(k + m * kv_dim + h * hd, hp_.n_rot, cos.data(), sin.data());
+    const float* cos = rope_cos_.data() + m * half;
+    const float* sin = rope_sin_.data() + m * half;
+    for (int64_t h = 0; h < nh; ++h) kernels::rope_neox(q + m * q_dim + h * hd, hp_.n_rot, cos, sin);
+    for (int64_t h = 0; h < nkv; ++h) kernels::rope_neox(k + m * kv_dim + h * hd, hp_.n_rot, cos, sin);
     std::copy(k + m * kv_dim, k + (m + 1) * kv_dim, kc + (n_past_ + m) * kv_dim);
     std::copy(v + m * kv_dim, v + (m + 1) * kv_dim, vc + (n_past_ + m) * kv_dim);
   }
   dump("Qcur", layer, q, M, q_dim);
   dump("Kcur", layer, k, M, kv_dim);
 
-  // softmax(q k^T / sqrt(hd) + causal mask) v, one (token, head) pair per work item.
+  // softmax(q k^T / sqrt(hd) + causal mask) v, one (token, head) pair per work item. Threads
+  // only when the work outweighs a hand-off (short decode contexts run inline).
   const auto scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
-  pool_.parallel_for(0, M * nh, 1, [&](int64_t i0, int64_t i1) {
+  const int64_t work = M * nh * (n_past_ + M) * hd;
+  const int64_t grain = work < (int64_t{1} << 20) ? M * nh : 1;
+  pool_.parallel_for(0, M * nh, grain, [&](int64_t i0, int64_t i1) {
     std::vector<float> scores(static_cast<size_t>(n_past_ + M));
     for (int64_t i = i0; i < i1; ++i) {
       const int64_t m = i / nh, h = i % nh, g = h / group;
-      const int64_t n_keys = n_past_ + m + 1;
-      const float* qh = q + m * q_dim + h * hd;
-      for (int64_t j = 0; j < n_keys; ++j)
-        scores[static_cast<size_t>(j)] = kernels::dot_f32(qh, kc + j * kv_dim + g * hd, hd) * scale;
-      kernels::softmax(scores.data(), n_keys);
-      float* o = out + m * q_dim + h * hd;
-      std::fill(o, o + hd, 0.0f);
-      for (int64_t j = 0; j < n_keys; ++j) {
-        const float p = scores[static_cast<size_t>(j)];
-        const float* vj = vc + j * kv_dim + g * hd;
-        for (int64_t d = 0; d < hd; ++d) o[d] += p * vj[d];
-      }
+      kernels::attention_head(q + m * q_dim + h * hd, kc + g * hd, vc + g * hd, kv_dim, n_past_ + m + 1, hd, scale,
+                              out + m * q_dim + h * hd, scores.data());
     }
   });
 }
@@ -210,7 +253,9 @@ void Session::norm(const char* name, int layer, const float* x, const std::vecto
                    int64_t n) {
   {
     StageTimer timer(times_.other_s);
-    rms_norm_rows(x, w, y, M, n, hp_.rms_eps);
+    pool_.parallel_for(0, M, 16, [&](int64_t m0, int64_t m1) {
+      for (int64_t m = m0; m < m1; ++m) kernels::rms_norm(x + m * n, w.data(), y + m * n, n, hp_.rms_eps);
+    });
   }
   dump(name, layer, y, M, n);
 }
@@ -243,8 +288,13 @@ std::vector<float> Session::eval(std::span<const int32_t> tokens, bool all_logit
   }
   const int64_t E = hp_.n_embd, Q = hp_.n_embd_q(), KV = hp_.n_embd_kv(), F = hp_.n_ff;
   const auto sz = [M](int64_t cols) { return static_cast<size_t>(M * cols); };
-  std::vector<float> x(sz(E)), h(sz(E)), q(sz(Q)), k(sz(KV)), v(sz(KV)), att(sz(Q)), o(sz(E));
-  std::vector<float> gate(sz(F)), up(sz(F));
+  // Activations of this batch; the buffers are the session's, reused across calls.
+  Buffers& b = buffers_;
+  for (auto [buf, cols] : {std::pair{&b.x, E}, {&b.h, E}, {&b.q, Q}, {&b.k, KV}, {&b.v, KV}, {&b.att, Q}, {&b.o, E},
+                           {&b.gate, F}, {&b.up, F}})
+    buf->resize(sz(cols));
+  std::vector<float>&x = b.x, &h = b.h, &q = b.q, &k = b.k, &v = b.v, &att = b.att, &o = b.o, &gate = b.gate, &up = b.up;
+  rope_tables(M);
 
   {
     StageTimer timer(times_.other_s);
@@ -255,10 +305,13 @@ std::vector<float> Session::eval(std::span<const int32_t> tokens, bool all_logit
   for (int il = 0; il < static_cast<int>(hp_.n_layer); ++il) {
     const Layer& L = model_.layers()[static_cast<size_t>(il)];
     norm("attn_norm", il, x.data(), L.attn_norm, h.data(), M, E);
-    QuantizedRows hq;  // q, k and v read the same input: quantise it once
-    bitlinear(L.wq, h.data(), hq, M, q.data());
-    bitlinear(L.wk, h.data(), hq, M, k.data());
-    bitlinear(L.wv, h.data(), hq, M, v.data());
+    QuantizedRows& hq = b.hq;  // q, k and v read the same input: quantise it once
+    hq.valid = false;
+    {
+      const Linear* qkv[3] = {&L.wq, &L.wk, &L.wv};
+      float* out[3] = {q.data(), k.data(), v.data()};
+      bitlinears(qkv, h.data(), hq, M, out);
+    }
     dump("Vcur", il, v.data(), M, KV);
     attention(il, q.data(), k.data(), v.data(), M, att.data());
     dump("kqv_out", il, att.data(), M, Q);
@@ -266,19 +319,29 @@ std::vector<float> Session::eval(std::span<const int32_t> tokens, bool all_logit
     linear_alone("attn_o_out", il, L.wo, att.data(), M, o.data());
     add_rows("ffn_inp", il, x.data(), o.data(), M, E);
     norm("ffn_norm", il, x.data(), L.ffn_norm, h.data(), M, E);
-    QuantizedRows fq;  // gate and up share their input
-    bitlinear(L.ffn_gate, h.data(), fq, M, gate.data());
-    bitlinear(L.ffn_up, h.data(), fq, M, up.data());
+    QuantizedRows& fq = b.fq;  // gate and up share their input
+    fq.valid = false;
+    {
+      const Linear* gu[2] = {&L.ffn_gate, &L.ffn_up};
+      float* out[2] = {gate.data(), up.data()};
+      bitlinears(gu, h.data(), fq, M, out);
+    }
     {
       StageTimer timer(times_.other_s);
-      if (hp_.ffn_act == FfnActivation::SquaredRelu) {
-        for (size_t i = 0; i < gate.size(); ++i) {
-          const float r = std::max(gate[i], 0.0f);
-          gate[i] = r * r * up[i];
+      const bool relu2 = hp_.ffn_act == FfnActivation::SquaredRelu;
+      pool_.parallel_for(0, M, 8, [&](int64_t m0, int64_t m1) {
+        float* g = gate.data() + m0 * F;
+        const float* u = up.data() + m0 * F;
+        const int64_t n = (m1 - m0) * F;
+        if (relu2) {
+          for (int64_t i = 0; i < n; ++i) {
+            const float r = std::max(g[i], 0.0f);
+            g[i] = r * r * u[i];
+          }
+        } else {
+          for (int64_t i = 0; i < n; ++i) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
         }
-      } else {
-        for (size_t i = 0; i < gate.size(); ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
-      }
+      });
     }
     dump("ffn_sub_out", il, gate.data(), M, F);
     norm("ffn_sub_norm", il, gate.data(), L.ffn_sub_norm, gate.data(), M, F);

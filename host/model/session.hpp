@@ -72,8 +72,19 @@ class Session {
   std::string placement_summary() const;
 
  private:
-  struct QuantizedRows;
+  // Int8 rows of one BitLinear input, made once and shared by every matmul that reads the same
+  // input (q/k/v, gate/up).
+  struct QuantizedRows {
+    std::vector<int8_t> q;  // [M][K]
+    std::vector<float> s;   // [M] s_x = 127 / absmax
+    bool valid = false;
+  };
+  void quantize(const float* x, int64_t M, int64_t K, QuantizedRows& q);
   void bitlinear(const Linear& l, const float* x, QuantizedRows& q, int64_t M, float* y);
+  // Matrices reading the same input x; on the CPU device they run in one parallel loop.
+  void bitlinears(std::span<const Linear* const> ls, const float* x, QuantizedRows& q, int64_t M,
+                  std::span<float* const> ys);
+  void rope_tables(int64_t M);
   void matmul_float(const Matrix& w, const float* x, int64_t M, float* y);
   void attention(int layer, float* q, float* k, const float* v, int64_t M, float* out);
   // Timed and dumped building blocks of eval().
@@ -95,6 +106,12 @@ class Session {
   std::vector<double> inv_freq_;                // [n_rot/2] RoPE angle per position
   DumpHook dump_;
   StageTimes times_;
+  std::vector<int32_t> acc_;  // [M][N] integer results from a non-CPU device
+  std::vector<float> rope_cos_, rope_sin_;  // [M][n_rot/2] of the current batch
+  struct Buffers {
+    std::vector<float> x, h, q, k, v, att, o, gate, up;  // [M][width]
+    QuantizedRows hq, fq;
+  } buffers_;
 };
 
 }  // namespace trit::model

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <mutex>
 
 #include "gguf/tensor_decode.hpp"
 
@@ -107,6 +108,34 @@ bool Matrix::make_ternary() {
   scale_kind_ = TernaryScale::PerRow;
   row_scales_.assign(static_cast<size_t>(rows()), absmax);
   return exact;
+}
+
+double Matrix::stored_bits_per_weight() const {
+  const gguf::TypeTraits* traits = gguf::type_traits(info_->type_id);
+  if (info_->n_elements() == 0) return traits ? 8.0 * static_cast<double>(traits->block_bytes) / traits->block_elems : 0;
+  return 8.0 * static_cast<double>(info_->n_bytes) / static_cast<double>(info_->n_elements());
+}
+
+namespace {
+// Guards every Matrix's prepared_ slots (touched at load and once per device call).
+std::mutex g_prepared_mu;
+}  // namespace
+
+std::shared_ptr<const void> Matrix::prepared(std::string_view device) const {
+  std::lock_guard<std::mutex> lock(g_prepared_mu);
+  for (const auto& [name, data] : prepared_)
+    if (name == device) return data;
+  return nullptr;
+}
+
+void Matrix::set_prepared(std::string_view device, std::shared_ptr<const void> data) const {
+  std::lock_guard<std::mutex> lock(g_prepared_mu);
+  for (auto& [name, slot] : prepared_)
+    if (name == device) {
+      slot = std::move(data);
+      return;
+    }
+  prepared_.emplace_back(std::string(device), std::move(data));
 }
 
 }  // namespace trit::model

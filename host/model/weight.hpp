@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -70,6 +71,15 @@ class Matrix {
   // (every value in {-s, 0, +s}), i.e. whether the int8 path loses nothing in the weights.
   bool make_ternary();
 
+  // Bits per weight as stored in the file (1.625 for IQ1_BN, 2 for I2_S, 16 for F16, ...).
+  double stored_bits_per_weight() const;
+
+  // A device's prepared form of this weight (e.g. the CPU device's repacked tiles), kept with
+  // the matrix so it lives and dies with it and its copies: a device never holds on to a
+  // weight of a model that is gone. One slot per device name; null until set. Thread-safe.
+  std::shared_ptr<const void> prepared(std::string_view device) const;
+  void set_prepared(std::string_view device, std::shared_ptr<const void> data) const;
+
  private:
   const gguf::TensorInfo* info_ = nullptr;
   bool ternary_ = false;
@@ -78,6 +88,7 @@ class Matrix {
   TernaryScale scale_kind_ = TernaryScale::PerRow;
   int64_t scale_block_ = 0;
   std::vector<float> row_scales_;  // [N], PerRow only
+  mutable std::vector<std::pair<std::string, std::shared_ptr<const void>>> prepared_;
 };
 
 }  // namespace trit::model

@@ -1,27 +1,149 @@
 #include "sched/cpu_backend.hpp"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <vector>
 
 #include "kernels/ternary_gemm.hpp"
 
 namespace trit::sched {
 
+struct CpuBackend::Packed {
+  kernels::PackedTernary w;
+  std::vector<float> scales;  // [N] row scales
+};
+
 namespace {
-// Weight rows decoded per kernel call: enough to reuse each activation row from cache, few
-// enough that the int8 codes stay in L1 (16 x K bytes).
-constexpr int64_t kRowsPerTile = 16;
+
+constexpr std::string_view kSlot = "cpu";
+
+// Whether [p, p + n) lies in one file-backed mapping (per /proc/self/maps). Only such pages
+// may be dropped with MADV_DONTNEED: for anonymous memory (a model parsed from a buffer) that
+// would zero the data.
+bool file_backed(const uint8_t* p, size_t n) {
+  FILE* maps = std::fopen("/proc/self/maps", "r");
+  if (maps == nullptr) return false;
+  bool backed = false;
+  char line[512];
+  const auto a = reinterpret_cast<uintptr_t>(p), b = a + n;
+  while (std::fgets(line, sizeof line, maps) != nullptr) {
+    unsigned long lo = 0, hi = 0, inode = 0;
+    int path_at = 0;
+    if (std::sscanf(line, "%lx-%lx %*s %*s %*s %lu %n", &lo, &hi, &inode, &path_at) < 3) continue;
+    if (a >= lo && b <= hi) {
+      backed = inode != 0 && line[path_at] == '/';
+      break;
+    }
+  }
+  std::fclose(maps);
+  return backed;
+}
+
+// Drops this process's mapping of the whole pages inside a tensor's bytes once they have been
+// repacked: memory then holds the packed copy instead of both. The data stays valid (a later
+// read faults the pages back in from the page cache).
+void release_file_pages(const uint8_t* p, size_t n) {
+  const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t lo = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
+  const uintptr_t hi = (reinterpret_cast<uintptr_t>(p) + n) / page * page;
+  if (hi <= lo || !file_backed(p, n)) return;
+  madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
+}
+
 }  // namespace
 
-void CpuBackend::gemm(const model::Matrix& w, const int8_t* X, int64_t M, int32_t* Y) {
+void CpuBackend::prepare(const model::Matrix& w) {
+  if (!w.offloadable()) throw Error("cpu: weight '" + std::string(w.name()) + "' is not per-row scaled ternary");
+  const kernels::TernaryLayout layout = kernels::preferred_layout(kernels::active_variant(), w.stored_bits_per_weight());
+  if (auto have = std::static_pointer_cast<const Packed>(w.prepared(kSlot)); have && have->w.layout() == layout) return;
   const int64_t N = w.rows(), K = w.cols();
-  pool_.parallel_for(0, N, kRowsPerTile, [&](int64_t n0, int64_t n1) {
-    std::vector<int8_t> codes(static_cast<size_t>(kRowsPerTile * K));  // [tile][K]
-    for (int64_t n = n0; n < n1; n += kRowsPerTile) {
-      const int64_t nt = std::min(kRowsPerTile, n1 - n);
-      for (int64_t i = 0; i < nt; ++i) w.row_codes(n + i, codes.data() + i * K);
-      kernels::gemm_i8_ternary(M, nt, K, X, K, codes.data(), K, Y + n, N);
+  auto p = std::make_shared<Packed>();
+  p->w = kernels::PackedTernary(layout, N, K);
+  p->scales.resize(static_cast<size_t>(N));
+  for (int64_t n = 0; n < N; ++n) p->scales[static_cast<size_t>(n)] = w.row_scale(n);
+  const int64_t groups = p->w.groups();
+  pool_.parallel_for(0, groups, 4, [&](int64_t g0, int64_t g1) {
+    std::vector<int8_t> codes(static_cast<size_t>(kernels::kPackRows * K));  // [16][K]
+    for (int64_t g = g0; g < g1; ++g) {
+      const int64_t r0 = g * kernels::kPackRows, r1 = std::min(N, r0 + kernels::kPackRows);
+      for (int64_t r = r0; r < r1; ++r) w.row_codes(r, codes.data() + (r - r0) * K);
+      p->w.pack_group(g, codes.data(), K);
     }
   });
+  w.set_prepared(kSlot, p);
+  release_file_pages(w.info().data, w.info().n_bytes);
+}
+
+std::shared_ptr<const CpuBackend::Packed> CpuBackend::packed(const model::Matrix& w) {
+  auto p = std::static_pointer_cast<const Packed>(w.prepared(kSlot));
+  if (!p) {
+    prepare(w);
+    p = std::static_pointer_cast<const Packed>(w.prepared(kSlot));
+  }
+  return p;
+}
+
+size_t CpuBackend::packed_bytes(const model::Matrix& w) {
+  const auto p = std::static_pointer_cast<const Packed>(w.prepared(kSlot));
+  return p ? p->w.bytes() : 0;
+}
+
+void CpuBackend::run(std::span<const Job> jobs, int64_t K, const int8_t* X, int64_t M, const float* x_scale) {
+  const int64_t ldxp = jobs[0].p->w.cols_padded();
+  for (const Job& j : jobs)
+    if (j.p->w.cols() != K || j.p->w.cols_padded() != ldxp)
+      throw Error("cpu: weights of one batched call must share their input width");
+  x_pad_.resize(static_cast<size_t>(M * ldxp));
+  x_sum_.resize(static_cast<size_t>(M));
+  kernels::prepare_ternary_input(X, M, K, K, x_pad_.data(), ldxp, x_sum_.data());
+  const kernels::TernaryInput in{x_pad_.data(), ldxp, x_sum_.data(), M};
+  // Row groups of every job, numbered consecutively.
+  int64_t first[8] = {}, total = 0;
+  if (jobs.size() > 7) throw Error("cpu: at most 7 weights per batched call");
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    first[i] = total;
+    total += jobs[i].p->w.groups();
+  }
+  first[jobs.size()] = total;
+  const kernels::Variant v = kernels::active_variant();
+  // Chunks of row groups taken dynamically: a few per thread, so a descheduled thread or an
+  // uneven split does not leave the other core idle at the end.
+  pool_.parallel_for(0, total, 4, [&](int64_t b, int64_t e) {
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      const int64_t lo = std::max(b, first[i]), hi = std::min(e, first[i + 1]);
+      if (lo >= hi) continue;
+      const Job& j = jobs[i];
+      const kernels::TernaryOutput out{j.y_int, j.y, j.p->w.rows(), x_scale, j.p->scales.data()};
+      kernels::gemm_packed(v, j.p->w, lo - first[i], hi - first[i], in, out);
+    }
+  });
+}
+
+void CpuBackend::gemm(const model::Matrix& w, const int8_t* X, int64_t M, int32_t* Y) {
+  const auto p = packed(w);
+  const Job job{p.get(), Y, nullptr};
+  run(std::span<const Job>(&job, 1), w.cols(), X, M, nullptr);
+}
+
+void CpuBackend::gemm_rescaled(const model::Matrix& w, const int8_t* X, const float* x_scale, int64_t M, float* Y) {
+  const RescaledJob job{&w, Y};
+  gemm_rescaled(std::span<const RescaledJob>(&job, 1), X, x_scale, M);
+}
+
+void CpuBackend::gemm_rescaled(std::span<const RescaledJob> jobs, const int8_t* X, const float* x_scale, int64_t M) {
+  if (jobs.empty()) return;
+  std::shared_ptr<const Packed> keep[7];
+  Job run_jobs[7];
+  if (jobs.size() > 7) throw Error("cpu: at most 7 weights per batched call");
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    keep[i] = packed(*jobs[i].w);
+    run_jobs[i] = Job{keep[i].get(), nullptr, jobs[i].y};
+  }
+  run(std::span<const Job>(run_jobs, jobs.size()), jobs[0].w->cols(), X, M, x_scale);
 }
 
 void CpuBackend::gemm_blockwise(const model::Matrix& w, const int8_t* X, const float* x_scales, int64_t M,
@@ -38,7 +160,7 @@ void CpuBackend::gemm_blockwise(const model::Matrix& w, const int8_t* X, const f
       for (int64_t m = 0; m < M; ++m) Y[m * N + n] = 0;
       for (int64_t b = 0; b < n_blocks; ++b) {
         // One block of one weight row against every activation row: [M][1] int32.
-        kernels::gemm_i8_ternary(M, 1, B, X + b * B, K, codes.data() + b * B, B, part.data(), 1);
+        kernels::gemm_i8_ternary_ref(M, 1, B, X + b * B, K, codes.data() + b * B, B, part.data(), 1);
         for (int64_t m = 0; m < M; ++m) Y[m * N + n] += static_cast<float>(part[static_cast<size_t>(m)]) * d[static_cast<size_t>(b)];
       }
       for (int64_t m = 0; m < M; ++m) Y[m * N + n] /= x_scales[m];

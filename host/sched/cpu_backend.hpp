@@ -1,11 +1,15 @@
-// The CPU BitLinear device: decodes ternary codes row by row from the mapped file (no
-// expanded copy of the weights) and runs the kernels' int8 x ternary GEMM, in parallel over
-// output rows.
+// The CPU BitLinear device: at prepare() each ternary weight is repacked once into the layout
+// the kernels read fastest (kernels/ternary_gemm.hpp: 16-row groups, 2-bit codes, or 1.6-bit
+// base-3 codes for 1.6-bit files on CPUs that decode them natively), kept with the Matrix, and
+// the file pages it came from are released so memory stays about the file size. gemm() runs
+// the dispatched packed kernel in parallel over row groups.
 #pragma once
 
+#include <cstdint>
 #include <memory>
-#include <stdexcept>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "kernels/thread_pool.hpp"
 #include "sched/bitlinear_backend.hpp"
@@ -17,15 +21,45 @@ class CpuBackend final : public BitLinearBackend {
   explicit CpuBackend(kernels::ThreadPool& pool) : pool_(pool) {}
   std::string_view name() const override { return "cpu"; }
   bool supports(const model::Matrix& w) const override { return w.offloadable(); }
-  void prepare(const model::Matrix&) override {}
+  // Repacks `w` (once per matrix and layout; cheap when already done).
+  void prepare(const model::Matrix& w) override;
+  // Prepares `w` first if that was not done.
   void gemm(const model::Matrix& w, const int8_t* X, int64_t M, int32_t* Y) override;
+
+  // gemm followed by the forward pass's rescale, inside the parallel loop:
+  // Y[m][n] = float(acc[m][n]) / x_scale[m] * w.row_scale(n) (bit-identical to rescaling
+  // gemm()'s result in that order).
+  void gemm_rescaled(const model::Matrix& w, const int8_t* X, const float* x_scale, int64_t M, float* Y);
+
+  // Several weights that read the same activations (q/k/v, gate/up) in one parallel loop over
+  // all their row groups: one thread hand-off instead of one per matrix. Every weight must have
+  // X's K columns; Y of job i is [M][rows of w_i].
+  struct RescaledJob {
+    const model::Matrix* w;
+    float* y;
+  };
+  void gemm_rescaled(std::span<const RescaledJob> jobs, const int8_t* X, const float* x_scale, int64_t M);
 
   // CPU-only path for matrices whose block scales differ within a row (TernaryScale::PerBlock):
   // Y[m][n] = sum_b (int32 partial of block b) * d_b / s_x[m], in float.
   void gemm_blockwise(const model::Matrix& w, const int8_t* X, const float* x_scales, int64_t M, float* Y);
 
+  // Bytes of packed weights this device holds for `w` (0 if not prepared).
+  static size_t packed_bytes(const model::Matrix& w);
+
  private:
+  struct Packed;
+  std::shared_ptr<const Packed> packed(const model::Matrix& w);
+  struct Job {
+    const Packed* p;
+    int32_t* y_int;
+    float* y;
+  };
+  void run(std::span<const Job> jobs, int64_t K, const int8_t* X, int64_t M, const float* x_scale);
+
   kernels::ThreadPool& pool_;
+  std::vector<int8_t> x_pad_;   // [M][K padded] activations as the kernels read them
+  std::vector<int32_t> x_sum_;  // [M]
 };
 
 }  // namespace trit::sched

@@ -1,0 +1,343 @@
+// AVX-512 kernels (F, BW, VL, DQ, VNNI, VBMI; this file is compiled with those flags and only
+// called when CPUID reports them). See kernel_table.hpp for what may be used here.
+#include <immintrin.h>
+
+#include <cstring>
+
+// GCC 12 reports its own _mm512_undefined_*() placeholders inside the reduce/mask intrinsics
+// as uninitialised when they are inlined at -O3 (a known false positive of the headers).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include "kernels/detail/kernel_table.hpp"
+
+#define TRIT_INLINE inline __attribute__((always_inline))
+
+namespace trit::kernels::detail {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Ternary GEMM on packed weights (layouts in ternary_gemm.hpp).
+//
+// One tile = MB activation rows x NB row groups (16 output rows each), accumulated over every
+// chunk of K with one vpdpbusd per (row, group, plane): 64 unsigned codes x 64 activations. The
+// weight codes are decoded in registers: Bits2 planes are (byte >> 2p) & 3; Base3 bytes are
+// split into the fifth trit (compares against 81 and 162) and a 0..80 remainder that a
+// 128-entry byte permute turns into the other four trits as 2-bit fields.
+
+TRIT_INLINE __m512i bcast4(const int8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+
+// u in [0, 81) -> t0 | t1 << 2 | t2 << 4 | t3 << 6 where u = t0 + 3 t1 + 9 t2 + 27 t3.
+struct Base3Lut {
+  alignas(64) uint8_t v[128];
+  constexpr Base3Lut() : v{} {
+    for (int u = 0; u < 128; ++u) {
+      int r = u < 81 ? u : 0, packed = 0;
+      for (int p = 0; p < 4; ++p) {
+        packed |= (r % 3) << (2 * p);
+        r /= 3;
+      }
+      v[u] = static_cast<uint8_t>(packed);
+    }
+  }
+};
+constexpr Base3Lut kBase3Lut{};
+
+struct Consts {
+  __m512i m3, lut_lo, lut_hi, c81, c162, one;
+  TRIT_INLINE Consts()
+      : m3(_mm512_set1_epi8(3)),
+        lut_lo(_mm512_load_si512(kBase3Lut.v)),
+        lut_hi(_mm512_load_si512(kBase3Lut.v + 64)),
+        c81(_mm512_set1_epi8(81)),
+        c162(_mm512_set1_epi8(static_cast<char>(162))),
+        one(_mm512_set1_epi8(1)) {}
+};
+
+// Base3 byte v = u + 81 t4 (u < 81): returns the four low trits as 2-bit fields, t4 in `hi`.
+TRIT_INLINE __m512i base3_split(__m512i v, const Consts& k, __m512i& hi) {
+  const __mmask64 ge1 = _mm512_cmpge_epu8_mask(v, k.c81);
+  const __mmask64 ge2 = _mm512_cmpge_epu8_mask(v, k.c162);
+  hi = _mm512_mask_add_epi8(_mm512_maskz_mov_epi8(ge1, k.one), ge2, _mm512_maskz_mov_epi8(ge1, k.one), k.one);
+  __m512i u = _mm512_mask_sub_epi8(v, ge1, v, k.c81);
+  u = _mm512_mask_sub_epi8(u, ge2, u, k.c81);
+  return _mm512_permutex2var_epi8(k.lut_lo, u, k.lut_hi);
+}
+
+TRIT_INLINE __m512i field(__m512i packed, int p, const Consts& k) {
+  return p == 0 ? _mm512_and_si512(packed, k.m3) : _mm512_and_si512(_mm512_srli_epi16(packed, 2 * p), k.m3);
+}
+
+template <TernaryLayout L, int MB, int NB>
+TRIT_INLINE void ternary_tile(const PackedView& w, int64_t g, const TernaryInput& in, int64_t m0,
+                              const TernaryOutput& out) {
+  constexpr int64_t CK = chunk_k(L);
+  constexpr int NP = static_cast<int>(planes(L));
+  const Consts k;
+  __m512i acc[MB][NB];
+  for (int m = 0; m < MB; ++m)
+    for (int j = 0; j < NB; ++j) acc[m][j] = _mm512_setzero_si512();
+  const uint8_t* gp[NB];
+  for (int j = 0; j < NB; ++j) gp[j] = w.data + (g + j) * w.group_bytes;
+  const int8_t* xr[MB];
+  for (int m = 0; m < MB; ++m) xr[m] = in.x + (m0 + m) * in.ldx;
+
+  for (int64_t c = 0; c < w.chunks; ++c) {
+    __m512i packed[NB], hi[NB];
+    for (int j = 0; j < NB; ++j) {
+      const uint8_t* src = gp[j] + c * kChunkBytes;
+      const __m512i v = _mm512_load_si512(src);
+      if constexpr (L == TernaryLayout::Base3) {
+        packed[j] = base3_split(v, k, hi[j]);
+      } else {
+        packed[j] = v;
+        hi[j] = v;  // unused
+      }
+    }
+    for (int p = 0; p < NP; ++p) {
+      __m512i wp[NB];
+      for (int j = 0; j < NB; ++j) wp[j] = (L == TernaryLayout::Base3 && p == 4) ? hi[j] : field(packed[j], p, k);
+      for (int m = 0; m < MB; ++m) {
+        const __m512i x = bcast4(xr[m] + c * CK + 4 * p);
+        for (int j = 0; j < NB; ++j) acc[m][j] = _mm512_dpbusd_epi32(acc[m][j], wp[j], x);
+      }
+    }
+  }
+
+  for (int j = 0; j < NB; ++j) {
+    const int64_t n0 = (g + j) * kPackRows;
+    const int64_t rows = w.n - n0 < kPackRows ? w.n - n0 : kPackRows;
+    const __mmask16 mask = static_cast<__mmask16>((1u << rows) - 1u);
+    for (int m = 0; m < MB; ++m) {
+      const __m512i v = _mm512_sub_epi32(acc[m][j], _mm512_set1_epi32(in.x_sum[m0 + m]));
+      if (out.y != nullptr) {
+        const __m512 f = _mm512_div_ps(_mm512_cvtepi32_ps(v), _mm512_set1_ps(out.x_scale[m0 + m]));
+        const __m512 s = _mm512_maskz_loadu_ps(mask, out.w_scale + n0);
+        _mm512_mask_storeu_ps(out.y + (m0 + m) * out.ldy + n0, mask, _mm512_mul_ps(f, s));
+      } else {
+        _mm512_mask_storeu_epi32(out.y_int + (m0 + m) * out.ldy + n0, mask, v);
+      }
+    }
+  }
+}
+
+// Single activation rows (decode), the memory-bound case: per-plane accumulators instead of
+// shifts. Plane p's codes are taken in place with a byte mask (code << 2p, at most 128 for
+// p = 3), so accumulator p holds 4^p times the plane's sum; the plane sums are recovered with
+// exact arithmetic shifts at the end. |accumulator| <= 64 * 2 * 128 * K/4 must fit in int32,
+// hence kGemvMaxK (larger K takes the shift path).
+constexpr int64_t kGemvMaxK = (int64_t{1} << 31) / 4096 - 64;
+
+template <TernaryLayout L, int NB>
+TRIT_INLINE void ternary_gemv_tile(const PackedView& w, int64_t g, const TernaryInput& in, int64_t m0,
+                                   const TernaryOutput& out) {
+  constexpr int64_t CK = chunk_k(L);
+  constexpr int NP = static_cast<int>(planes(L));
+  const Consts k;
+  const __m512i mask[4] = {_mm512_set1_epi8(0x03), _mm512_set1_epi8(0x0c), _mm512_set1_epi8(0x30),
+                           _mm512_set1_epi8(static_cast<char>(0xc0))};
+  __m512i acc[NB][NP];
+  for (int j = 0; j < NB; ++j)
+    for (int p = 0; p < NP; ++p) acc[j][p] = _mm512_setzero_si512();
+  const uint8_t* gp[NB];
+  for (int j = 0; j < NB; ++j) gp[j] = w.data + (g + j) * w.group_bytes;
+  const int8_t* xr = in.x + m0 * in.ldx;
+  for (int64_t c = 0; c < w.chunks; ++c) {
+    __m512i x[NP];
+    for (int p = 0; p < NP; ++p) x[p] = bcast4(xr + c * CK + 4 * p);
+    for (int j = 0; j < NB; ++j) {
+      const uint8_t* src = gp[j] + c * kChunkBytes;
+      const __m512i v = _mm512_load_si512(src);
+      __m512i packed = v, hi = v;
+      if constexpr (L == TernaryLayout::Base3) packed = base3_split(v, k, hi);
+      for (int p = 0; p < 4; ++p) acc[j][p] = _mm512_dpbusd_epi32(acc[j][p], _mm512_and_si512(packed, mask[p]), x[p]);
+      if constexpr (NP == 5) acc[j][4] = _mm512_dpbusd_epi32(acc[j][4], hi, x[4]);
+    }
+  }
+  for (int j = 0; j < NB; ++j) {
+    __m512i sum = acc[j][0];
+    for (int p = 1; p < 4; ++p) sum = _mm512_add_epi32(sum, _mm512_srai_epi32(acc[j][p], 2 * p));
+    if constexpr (NP == 5) sum = _mm512_add_epi32(sum, acc[j][4]);
+    const int64_t n0 = (g + j) * kPackRows;
+    const int64_t rows = w.n - n0 < kPackRows ? w.n - n0 : kPackRows;
+    const __mmask16 m = static_cast<__mmask16>((1u << rows) - 1u);
+    const __m512i v = _mm512_sub_epi32(sum, _mm512_set1_epi32(in.x_sum[m0]));
+    if (out.y != nullptr) {
+      const __m512 f = _mm512_div_ps(_mm512_cvtepi32_ps(v), _mm512_set1_ps(out.x_scale[m0]));
+      _mm512_mask_storeu_ps(out.y + m0 * out.ldy + n0, m, _mm512_mul_ps(f, _mm512_maskz_loadu_ps(m, out.w_scale + n0)));
+    } else {
+      _mm512_mask_storeu_epi32(out.y_int + m0 * out.ldy + n0, m, v);
+    }
+  }
+}
+
+// Largest tile per layout for batches (registers: MB * NB accumulators + NB decoded codes).
+template <TernaryLayout L>
+struct TileShape;
+template <>
+struct TileShape<TernaryLayout::Bits2> {
+  static constexpr int MB = 8, NB = 3;
+};
+template <>
+struct TileShape<TernaryLayout::Base3> {
+  static constexpr int MB = 6, NB = 2;
+};
+// Single rows (decode): one group at a time, so each thread reads one sequential stream, which
+// the hardware prefetchers follow at full bandwidth (measured: more groups in flight, i.e. more
+// streams, or software prefetch, are slower on Zen 4).
+constexpr int kGemvGroups = 1;
+
+template <TernaryLayout L, int MB>
+TRIT_INLINE void ternary_rows(const PackedView& w, int64_t g0, int64_t g1, const TernaryInput& in, int64_t m0,
+                              const TernaryOutput& out) {
+  int64_t g = g0;
+  if (MB == 1 && w.kp <= kGemvMaxK) {
+    for (; g < g1; ++g) ternary_gemv_tile<L, kGemvGroups>(w, g, in, m0, out);
+    return;
+  }
+  constexpr int NB = MB == 1 ? kGemvGroups : TileShape<L>::NB;
+  for (; g + NB <= g1; g += NB) ternary_tile<L, MB, NB>(w, g, in, m0, out);
+  for (; g < g1; ++g) ternary_tile<L, MB, 1>(w, g, in, m0, out);
+}
+
+template <TernaryLayout L>
+void ternary_gemm(const PackedView& w, int64_t g0, int64_t g1, const TernaryInput& in, const TernaryOutput& out) {
+  constexpr int MB = TileShape<L>::MB;
+  constexpr int64_t kGroupsPerPass = 24;  // weights of a pass stay in L2 while every row block reads them
+  for (int64_t gb = g0; gb < g1; gb += kGroupsPerPass) {
+    const int64_t ge = gb + kGroupsPerPass < g1 ? gb + kGroupsPerPass : g1;
+    int64_t m = 0;
+    for (; m + MB <= in.M; m += MB) ternary_rows<L, MB>(w, gb, ge, in, m, out);
+    switch (in.M - m) {
+      case 0: break;
+      case 1: ternary_rows<L, 1>(w, gb, ge, in, m, out); break;
+      case 2: ternary_rows<L, 2>(w, gb, ge, in, m, out); break;
+      case 3: ternary_rows<L, 3>(w, gb, ge, in, m, out); break;
+      case 4: ternary_rows<L, 4>(w, gb, ge, in, m, out); break;
+      case 5: ternary_rows<L, 5>(w, gb, ge, in, m, out); break;
+      case 6: ternary_rows<L, 6>(w, gb, ge, in, m, out); break;
+      default: ternary_rows<L, 7>(w, gb, ge, in, m, out); break;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Float GEMM (float_gemm_impl.hpp) on 16 lanes, masked tails.
+
+struct Vec {
+  using F = __m512;
+  static constexpr int64_t W = 16;
+  static constexpr int kRows = 2, kBatch = 4;  // 2 x 4 x 2 accumulators
+  static TRIT_INLINE F zero() { return _mm512_setzero_ps(); }
+  static TRIT_INLINE F load_x(const float* x) { return _mm512_loadu_ps(x); }
+  static TRIT_INLINE F load_x_tail(const float* x, int64_t count) {
+    return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << count) - 1u), x);
+  }
+  template <FloatType T>
+  static TRIT_INLINE F load_w(const uint8_t* row, int64_t k) {
+    if constexpr (T == FloatType::F32) {
+      return _mm512_loadu_ps(row + 4 * k);
+    } else if constexpr (T == FloatType::F16) {
+      return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 2 * k)));
+    } else {
+      const __m512i h = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 2 * k)));
+      return _mm512_castsi512_ps(_mm512_slli_epi32(h, 16));
+    }
+  }
+  template <FloatType T>
+  static TRIT_INLINE F load_w_tail(const uint8_t* row, int64_t k, int64_t count) {
+    const auto mask = static_cast<__mmask16>((1u << count) - 1u);
+    if constexpr (T == FloatType::F32) {
+      return _mm512_maskz_loadu_ps(mask, row + 4 * k);
+    } else if constexpr (T == FloatType::F16) {
+      return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(mask, row + 2 * k));
+    } else {
+      const __m512i h = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(mask, row + 2 * k));
+      return _mm512_castsi512_ps(_mm512_slli_epi32(h, 16));
+    }
+  }
+  static TRIT_INLINE F fma(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
+  static TRIT_INLINE F add(F a, F b) { return _mm512_add_ps(a, b); }
+  static TRIT_INLINE float hsum(F v) { return _mm512_reduce_add_ps(v); }
+};
+
+#include "kernels/x86/float_gemm_impl.hpp"
+
+// ---------------------------------------------------------------------------------------------
+// Activation quantiser, bit-identical to quantize_row_i8_absmax_ref: the max of |x| is exact in
+// any order (NaNs skipped: max_ps returns its second operand when the first is NaN), x * s and
+// round-half-even are the same IEEE operations, NaN -> 0.
+
+float quantize_row(const float* x, int64_t n, int8_t* q) {
+  const __m512 abs_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff));
+  __m512 vmax = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) vmax = _mm512_max_ps(_mm512_and_ps(_mm512_loadu_ps(x + i), abs_mask), vmax);
+  if (i < n) {
+    const auto mask = static_cast<__mmask16>((1u << (n - i)) - 1u);
+    vmax = _mm512_max_ps(_mm512_and_ps(_mm512_maskz_loadu_ps(mask, x + i), abs_mask), vmax);
+  }
+  const double max = std::max(1e-5, static_cast<double>(_mm512_reduce_max_ps(vmax)));
+  const auto s = static_cast<float>(127.0 / max);
+  const __m512 vs = _mm512_set1_ps(s), hi = _mm512_set1_ps(127.0f), lo = _mm512_set1_ps(-127.0f);
+  auto one = [&](__m512 v) {
+    const __m512 y = _mm512_mul_ps(v, vs);
+    const __mmask16 ok = _mm512_cmp_ps_mask(y, y, _CMP_ORD_Q);
+    __m512 r = _mm512_roundscale_ps(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    r = _mm512_min_ps(_mm512_max_ps(r, lo), hi);
+    return _mm512_maskz_cvtps_epi32(ok, r);
+  };
+  for (i = 0; i + 16 <= n; i += 16) _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), _mm512_cvtsepi32_epi8(one(_mm512_loadu_ps(x + i))));
+  if (i < n) {
+    const auto mask = static_cast<__mmask16>((1u << (n - i)) - 1u);
+    _mm512_mask_cvtsepi32_storeu_epi8(q + i, mask, one(_mm512_maskz_loadu_ps(mask, x + i)));
+  }
+  return s;
+}
+
+// RMSNorm: the sum of squares in double (8 lanes x 2 accumulators), then y = (x * scale) * w.
+void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps) {
+  __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 v = _mm512_loadu_ps(x + i);
+    const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
+    const __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+    s0 = _mm512_fmadd_pd(lo, lo, s0);
+    s1 = _mm512_fmadd_pd(hi, hi, s1);
+  }
+  double ss = _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
+  for (int64_t t = i; t < n; ++t) ss += static_cast<double>(x[t]) * x[t];
+  const auto scale = static_cast<float>(1.0 / __builtin_sqrt(ss / static_cast<double>(n) + eps));
+  const __m512 vs = _mm512_set1_ps(scale);
+  for (i = 0; i + 16 <= n; i += 16) {
+    __m512 v = _mm512_mul_ps(_mm512_loadu_ps(x + i), vs);
+    if (w) v = _mm512_mul_ps(v, _mm512_loadu_ps(w + i));
+    _mm512_storeu_ps(y + i, v);
+  }
+  for (; i < n; ++i) y[i] = x[i] * scale * (w ? w[i] : 1.0f);
+}
+
+}  // namespace
+
+const KernelTable& avx512_table() {
+  static const KernelTable t = [] {
+    KernelTable k;
+    k.ternary_gemm[static_cast<int>(TernaryLayout::Bits2)] = ternary_gemm<TernaryLayout::Bits2>;
+    k.ternary_gemm[static_cast<int>(TernaryLayout::Base3)] = ternary_gemm<TernaryLayout::Base3>;
+    k.float_gemm = float_gemm;
+    k.quantize_row = quantize_row;
+    k.rms_norm = rms_norm;
+    // Attention is bit-identical to the reference on every variant (its exp is the C library's):
+    // the AVX2 version is the fastest such; it runs here too.
+    k.attention_head = avx2_table().attention_head;
+    return k;
+  }();
+  return t;
+}
+
+}  // namespace trit::kernels::detail

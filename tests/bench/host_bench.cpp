@@ -1,0 +1,255 @@
+// trit-host-bench: the CPU runtime on whole models, llama-bench style. For each model and thread
+// count: prompt processing of --pp tokens from an empty context (one batch, logits of the last
+// token) and generation of --tg tokens one at a time from an empty context, each repeated
+// --reps times (medians reported). In the same run it measures the machine's memory read
+// bandwidth on 1 and 2 threads, and reports the fraction of the bandwidth roofline that
+// generation reaches: (weight bytes read per token x tokens/s) / read bandwidth.
+//
+// Writes a JSON report (--out) and prints a Markdown table (also written next to the JSON).
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <vector>
+
+#include "gguf/reader.hpp"
+#include "gguf/types.hpp"
+#include "kernels/cpu_features.hpp"
+#include "kernels/thread_pool.hpp"
+#include "model/model.hpp"
+#include "model/session.hpp"
+#include "sched/cpu_backend.hpp"
+
+using namespace trit;
+using Clock = std::chrono::steady_clock;
+using json = nlohmann::json;
+
+namespace {
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n == 0 ? 0 : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// Streams `bytes` of memory on `threads` threads (each its own contiguous slice) and returns
+// GB/s. Eight independent 64-bit accumulators: the loop vectorises and is load-bound.
+double read_gb_s(kernels::ThreadPool& pool, const uint64_t* buf, size_t words) {
+  std::vector<uint64_t> sink(static_cast<size_t>(pool.size()) * 8, 0);
+  const auto t0 = Clock::now();
+  pool.run([&](int t, int n) {
+    const size_t per = words / static_cast<size_t>(n) / 8 * 8;
+    const uint64_t* p = buf + per * static_cast<size_t>(t);
+    uint64_t acc[8] = {};
+    for (size_t i = 0; i < per; i += 8)
+      for (int j = 0; j < 8; ++j) acc[j] += p[i + static_cast<size_t>(j)];
+    for (int j = 0; j < 8; ++j) sink[static_cast<size_t>(t) * 8 + static_cast<size_t>(j)] = acc[j];
+  });
+  const double s = seconds_since(t0);
+  volatile uint64_t keep = 0;
+  for (uint64_t v : sink) keep = keep + v;
+  return static_cast<double>(words / static_cast<size_t>(pool.size()) / 8 * 8 * static_cast<size_t>(pool.size()) * 8) / s / 1e9;
+}
+
+struct Bandwidth {
+  double best = 0, median = 0;
+  std::vector<double> runs;
+};
+
+Bandwidth measure_bandwidth(int threads, int reps) {
+  constexpr size_t kBytes = size_t{1} << 30;  // far beyond any cache
+  std::vector<uint64_t> buf(kBytes / 8);
+  for (size_t i = 0; i < buf.size(); ++i) buf[i] = i;  // touch every page
+  kernels::ThreadPool pool(threads);
+  read_gb_s(pool, buf.data(), buf.size());  // warm-up
+  Bandwidth b;
+  for (int r = 0; r < reps; ++r) b.runs.push_back(read_gb_s(pool, buf.data(), buf.size()));
+  b.best = *std::max_element(b.runs.begin(), b.runs.end());
+  b.median = median(b.runs);
+  return b;
+}
+
+std::string load_average() {
+  std::ifstream f("/proc/loadavg");
+  std::string a, b, c;
+  f >> a >> b >> c;
+  return a + " " + b + " " + c;
+}
+
+double rss_mb(const char* key) {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind(key, 0) == 0) return std::stod(line.substr(std::strlen(key))) / 1024.0;
+  return 0;
+}
+
+struct RunResult {
+  std::vector<double> pp, tg;
+  model::StageTimes tg_stages;  // of the last generation run
+};
+
+RunResult run_model(const model::Model& m, int threads, int n_pp, int n_tg, int reps, uint32_t seed) {
+  kernels::ThreadPool pool(threads);
+  sched::CpuBackend cpu(pool);
+  model::Session s(m, cpu, cpu, pool, model::SessionOptions{std::max(n_pp, n_tg) + 1});
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int32_t> tok(3, static_cast<int32_t>(m.hparams().n_vocab) - 1);
+  std::vector<int32_t> prompt(static_cast<size_t>(n_pp));
+  for (auto& t : prompt) t = tok(rng);
+
+  auto argmax = [](const std::vector<float>& v) {
+    return static_cast<int32_t>(std::max_element(v.begin(), v.end()) - v.begin());
+  };
+  // Warm-up: first-touch of the KV cache and scratch buffers, thread spin-up.
+  s.eval(std::span<const int32_t>(prompt.data(), std::min<size_t>(prompt.size(), 16)), false);
+  s.reset();
+
+  RunResult r;
+  for (int rep = 0; rep < reps; ++rep) {
+    s.reset();
+    const auto t0 = Clock::now();
+    s.eval(prompt, false);
+    r.pp.push_back(n_pp / seconds_since(t0));
+
+    s.reset();
+    s.reset_times();
+    int32_t next = prompt[0];
+    const auto t1 = Clock::now();
+    for (int i = 0; i < n_tg; ++i) next = argmax(s.eval(std::span<const int32_t>(&next, 1), false));
+    r.tg.push_back(n_tg / seconds_since(t1));
+    r.tg_stages = s.times();
+  }
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"CPU runtime benchmark: prompt processing and generation on whole models"};
+  std::vector<std::string> models;
+  std::vector<int> threads = {1, 2};
+  int n_pp = 128, n_tg = 64, reps = 3, bw_reps = 5;
+  std::string out;
+  app.add_option("-m,--model", models, "GGUF model(s)")->required();
+  app.add_option("-t,--threads", threads, "thread counts")->capture_default_str();
+  app.add_option("--pp", n_pp, "prompt tokens")->capture_default_str();
+  app.add_option("--tg", n_tg, "generated tokens")->capture_default_str();
+  app.add_option("-r,--reps", reps, "repetitions (medians reported)")->capture_default_str();
+  app.add_option("--bw-reps", bw_reps, "repetitions of the bandwidth measurement")->capture_default_str();
+  app.add_option("-o,--out", out, "JSON report path (a .md table is written next to it)");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    json report;
+    report["kernel_variant"] = std::string(kernels::variant_name(kernels::active_variant()));
+    report["load_average_start"] = load_average();
+    report["pp_tokens"] = n_pp;
+    report["tg_tokens"] = n_tg;
+    report["reps"] = reps;
+
+    // Bandwidth first (before any model is mapped), and again at the end: the machine is shared,
+    // so both are reported and the larger (the harder roofline) is used.
+    std::map<int, Bandwidth> bw;
+    for (int t : threads) bw[t] = measure_bandwidth(t, bw_reps);
+
+    std::ostringstream table;
+    table << "| model | type | threads | pp" << n_pp << " tok/s | tg" << n_tg
+          << " tok/s | weight MB/token | read GB/s | roofline tok/s | tg / roofline |\n"
+          << "|---|---|---|---|---|---|---|---|---|\n";
+    for (const std::string& path : models) {
+      const auto t_load = Clock::now();
+      const gguf::File file = gguf::File::open(path);
+      const model::Model m = model::Model::load(file);
+      // Repack once (the sessions below reuse it), and time it.
+      {
+        kernels::ThreadPool pool(threads.back());
+        sched::CpuBackend cpu(pool);
+        for (const model::Linear* l : m.linears())
+          if (cpu.supports(l->w)) cpu.prepare(l->w);
+      }
+      const double load_s = seconds_since(t_load);
+      uint64_t ternary_bytes = 0, file_ternary_bytes = 0;
+      std::string type;
+      for (const model::Linear* l : m.linears()) {
+        ternary_bytes += sched::CpuBackend::packed_bytes(l->w);
+        file_ternary_bytes += l->w.info().n_bytes;
+        type = gguf::type_name(l->w.type_id());
+      }
+      const uint64_t head_bytes = m.output().info().n_bytes;
+      const uint64_t bytes_per_token = ternary_bytes + head_bytes;
+      json jm;
+      jm["path"] = path;
+      jm["type"] = type;
+      jm["file_bytes"] = file.bytes().size();
+      jm["load_and_repack_s"] = load_s;
+      jm["rss_after_load_mb"] = rss_mb("VmRSS:");
+      jm["ternary_bytes_file"] = file_ternary_bytes;
+      jm["ternary_bytes_packed"] = ternary_bytes;
+      jm["head_bytes"] = head_bytes;
+      jm["head_type"] = gguf::type_name(m.output().type_id());
+      jm["weight_bytes_per_token"] = bytes_per_token;
+      for (int t : threads) {
+        const RunResult r = run_model(m, t, n_pp, n_tg, reps, 1234);
+        const double pp = median(r.pp), tg = median(r.tg);
+        const double gbs = bw[t].best;
+        const double roof = gbs * 1e9 / static_cast<double>(bytes_per_token);
+        json jt;
+        jt["pp" + std::to_string(n_pp) + "_tok_s"] = pp;
+        jt["tg" + std::to_string(n_tg) + "_tok_s"] = tg;
+        jt["pp_runs"] = r.pp;
+        jt["tg_runs"] = r.tg;
+        jt["mem_read_gb_s"] = gbs;
+        jt["tg_roofline_tok_s"] = roof;
+        jt["tg_roofline_fraction"] = tg / roof;
+        jt["tg_stage_ms_per_token"] = {{"bitlinear", r.tg_stages.bitlinear_s * 1e3 / n_tg},
+                                       {"attention", r.tg_stages.attention_s * 1e3 / n_tg},
+                                       {"head", r.tg_stages.head_s * 1e3 / n_tg},
+                                       {"other", r.tg_stages.other_s * 1e3 / n_tg}};
+        jm["threads"][std::to_string(t)] = jt;
+        table << "| " << path.substr(path.find_last_of('/') + 1) << " | " << type << " | " << t << " | " << std::fixed
+              << std::setprecision(1) << pp << " | " << tg << " | " << std::setprecision(0)
+              << bytes_per_token / 1e6 << " | " << std::setprecision(1) << gbs << " | " << roof << " | "
+              << std::setprecision(2) << tg / roof << " |\n";
+        std::cerr << path << " t=" << t << ": pp " << pp << " tok/s, tg " << tg << " tok/s (" << tg / roof
+                  << " of roofline)\n";
+      }
+      jm["peak_rss_mb"] = rss_mb("VmHWM:");
+      report["models"].push_back(jm);
+    }
+    for (int t : threads) {
+      const Bandwidth again = measure_bandwidth(t, bw_reps);
+      json jb;
+      jb["best"] = std::max(bw[t].best, again.best);
+      jb["median_start"] = bw[t].median;
+      jb["median_end"] = again.median;
+      jb["runs_start"] = bw[t].runs;
+      jb["runs_end"] = again.runs;
+      report["mem_read_gb_s"][std::to_string(t)] = jb;
+    }
+    report["load_average_end"] = load_average();
+    std::cout << table.str();
+    if (!out.empty()) {
+      std::ofstream(out) << report.dump(2) << "\n";
+      std::string md = out.substr(0, out.find_last_of('.')) + ".md";
+      std::ofstream(md) << table.str();
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

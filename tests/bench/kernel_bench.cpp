@@ -1,0 +1,215 @@
+// trit-kernel-bench: Google Benchmark micro-benchmarks of the CPU kernels, one family per
+// kernel, every variant this CPU runs (the variant is the first argument). Counters:
+//   bytes_per_second  weight (or input) bytes streamed per second
+//   MACs              multiply-accumulates per second (GEMM)
+// Weights for the GEMV benchmarks total more than the last-level cache (several matrices used
+// in turn), so they measure streaming from DRAM, as decode does; GEMM (prefill) ones are
+// compute-bound and reuse one matrix.
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "kernels/cpu_features.hpp"
+#include "kernels/float_ops.hpp"
+#include "kernels/ternary_gemm.hpp"
+#include "kernels/thread_pool.hpp"
+
+using namespace trit::kernels;
+
+namespace {
+
+constexpr size_t kStreamBytes = size_t{256} << 20;  // > any L3 here
+
+Variant variant_arg(benchmark::State& state) {
+  int n = 0;
+  const Variant* all = available_variants(&n);
+  const auto i = static_cast<int>(state.range(0));
+  return all[i < n ? i : n - 1];
+}
+
+void all_variants(benchmark::internal::Benchmark* b, const std::vector<std::vector<int64_t>>& shapes) {
+  int n = 0;
+  available_variants(&n);
+  for (int v = 0; v < n; ++v)
+    for (const auto& s : shapes) {
+      std::vector<int64_t> args{v};
+      args.insert(args.end(), s.begin(), s.end());
+      b->Args(args);
+    }
+}
+
+std::vector<int8_t> random_codes(int64_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<int8_t> c(static_cast<size_t>(n));
+  for (auto& v : c) {
+    const uint32_t u = rng() % 10;
+    v = static_cast<int8_t>(u < 4 ? 0 : u < 7 ? -1 : 1);
+  }
+  return c;
+}
+
+std::vector<int8_t> random_x(int64_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<int8_t> x(static_cast<size_t>(n));
+  for (auto& v : x) v = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+  return x;
+}
+
+// Memory read bandwidth, the roofline every GEMV is compared with.
+void BM_ReadBandwidth(benchmark::State& state) {
+  std::vector<uint64_t> buf(kStreamBytes / 8);
+  for (size_t i = 0; i < buf.size(); ++i) buf[i] = i;
+  uint64_t acc[8] = {};
+  for (auto _ : state) {
+    for (size_t i = 0; i < buf.size(); i += 8)
+      for (int j = 0; j < 8; ++j) acc[j] += buf[i + static_cast<size_t>(j)];
+    benchmark::DoNotOptimize(acc);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(kStreamBytes));
+}
+BENCHMARK(BM_ReadBandwidth)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Ternary GEMV (M = 1): args variant, layout (0 Bits2, 1 Base3), N, K, in-cache.
+void BM_TernaryGemv(benchmark::State& state) {
+  const Variant v = variant_arg(state);
+  const auto layout = static_cast<TernaryLayout>(state.range(1));
+  const int64_t N = state.range(2), K = state.range(3);
+  if (!layout_native(v, layout)) {
+    state.SkipWithError("layout not native for this variant");
+    return;
+  }
+  PackedTernary one(layout, N, K);
+  const auto codes = random_codes(N * K, 1);
+  one.pack_all(codes.data(), K);
+  // range(4) = 1: one matrix, reused from cache (the kernel's compute speed, not DRAM's).
+  const size_t copies = state.range(4) ? 1 : std::max<size_t>(1, kStreamBytes / one.bytes());
+  std::vector<PackedTernary> ws;
+  for (size_t i = 0; i < copies; ++i) {
+    ws.emplace_back(layout, N, K);
+    std::memcpy(ws.back().group(0), one.group(0), one.bytes());
+  }
+  const int64_t ldx = one.cols_padded();
+  std::vector<int8_t> x = random_x(ldx, 2), xp(static_cast<size_t>(ldx));
+  int32_t sum = 0;
+  prepare_ternary_input(x.data(), 1, K, K, xp.data(), ldx, &sum);
+  std::vector<int32_t> y(static_cast<size_t>(N));
+  const TernaryInput in{xp.data(), ldx, &sum, 1};
+  const TernaryOutput out{y.data(), nullptr, N, nullptr, nullptr};
+  size_t i = 0;
+  for (auto _ : state) {
+    gemm_packed(v, ws[i], 0, ws[i].groups(), in, out);
+    benchmark::DoNotOptimize(y.data());
+    i = (i + 1) % ws.size();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * one.bytes()));
+  state.SetLabel(std::string(variant_name(v)) + "/" + std::string(layout_name(layout)));
+}
+BENCHMARK(BM_TernaryGemv)
+    ->Apply([](benchmark::internal::Benchmark* b) {
+      all_variants(b, {{0, 2560, 2560, 0}, {0, 6912, 2560, 0}, {0, 2560, 6912, 0}, {1, 2560, 2560, 0},
+                       {1, 6912, 2560, 0}, {1, 2560, 6912, 0}, {0, 1024, 2560, 1}, {1, 1024, 2560, 1}});
+    })
+    ->UseRealTime();
+
+// Ternary GEMM (prefill, M tokens): args variant, layout, N, K, M. Counter MACs = M N K / s.
+void BM_TernaryGemm(benchmark::State& state) {
+  const Variant v = variant_arg(state);
+  const auto layout = static_cast<TernaryLayout>(state.range(1));
+  const int64_t N = state.range(2), K = state.range(3), M = state.range(4);
+  if (!layout_native(v, layout)) {
+    state.SkipWithError("layout not native for this variant");
+    return;
+  }
+  PackedTernary w(layout, N, K);
+  const auto codes = random_codes(N * K, 1);
+  w.pack_all(codes.data(), K);
+  const int64_t ldx = w.cols_padded();
+  std::vector<int8_t> x = random_x(M * K, 2), xp(static_cast<size_t>(M * ldx));
+  std::vector<int32_t> sums(static_cast<size_t>(M));
+  prepare_ternary_input(x.data(), M, K, K, xp.data(), ldx, sums.data());
+  std::vector<int32_t> y(static_cast<size_t>(M * N));
+  const TernaryInput in{xp.data(), ldx, sums.data(), M};
+  const TernaryOutput out{y.data(), nullptr, N, nullptr, nullptr};
+  for (auto _ : state) {
+    gemm_packed(v, w, 0, w.groups(), in, out);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["MACs"] = benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(M * N * K),
+                                              benchmark::Counter::kIsRate);
+  state.SetLabel(std::string(variant_name(v)) + "/" + std::string(layout_name(layout)));
+}
+BENCHMARK(BM_TernaryGemm)
+    ->Apply([](benchmark::internal::Benchmark* b) {
+      all_variants(b, {{0, 2560, 2560, 128}, {0, 6912, 2560, 128}, {0, 2560, 6912, 128}, {1, 2560, 2560, 128},
+                       {1, 6912, 2560, 128}, {1, 2560, 6912, 128}});
+    })
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// Float GEMV/GEMM for the LM head: args variant, type (0 F32, 1 F16, 2 BF16), N, K, M.
+void BM_FloatGemm(benchmark::State& state) {
+  const Variant v = variant_arg(state);
+  set_active_variant(v);
+  const auto type = static_cast<FloatType>(state.range(1));
+  const int64_t N = state.range(2), K = state.range(3), M = state.range(4);
+  const int64_t elem = type == FloatType::F32 ? 4 : 2;
+  std::vector<uint8_t> w(static_cast<size_t>(N * K * elem));
+  std::mt19937 rng(3);
+  for (size_t i = 0; i < w.size(); i += 2) {
+    const uint16_t h = static_cast<uint16_t>(0x3000 + rng() % 0x0c00);  // small normal halves / bf16
+    std::memcpy(&w[i], &h, 2);
+  }
+  std::vector<float> x(static_cast<size_t>(M * K)), y(static_cast<size_t>(M * N));
+  for (auto& f : x) f = static_cast<float>(rng() % 1000) / 1000.0f - 0.5f;
+  for (auto _ : state) {
+    gemm_float(type, w.data(), K * elem, 0, N, K, x.data(), K, M, y.data(), N);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(w.size()));
+  state.SetLabel(std::string(variant_name(v)));
+}
+BENCHMARK(BM_FloatGemm)
+    ->Apply([](benchmark::internal::Benchmark* b) { all_variants(b, {{1, 128256, 2560, 1}, {2, 128256, 2560, 1}, {1, 8192, 2560, 64}}); })
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// Activation quantiser and RMSNorm on a hidden-size row: args variant, n.
+void BM_Quantize(benchmark::State& state) {
+  set_active_variant(variant_arg(state));
+  const int64_t n = state.range(1);
+  std::vector<float> x(static_cast<size_t>(n));
+  std::mt19937 rng(4);
+  for (auto& f : x) f = static_cast<float>(rng() % 2001) / 1000.0f - 1.0f;
+  std::vector<int8_t> q(static_cast<size_t>(n));
+  for (auto _ : state) benchmark::DoNotOptimize(quantize_row_i8_absmax(x.data(), n, q.data()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * n * 4);
+}
+BENCHMARK(BM_Quantize)->Apply([](benchmark::internal::Benchmark* b) { all_variants(b, {{2560}, {6912}}); });
+
+void BM_RmsNorm(benchmark::State& state) {
+  set_active_variant(variant_arg(state));
+  const int64_t n = state.range(1);
+  std::vector<float> x(static_cast<size_t>(n), 0.5f), w(static_cast<size_t>(n), 1.1f), y(static_cast<size_t>(n));
+  for (auto _ : state) {
+    rms_norm(x.data(), w.data(), y.data(), n, 1e-5f);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * n * 4);
+}
+BENCHMARK(BM_RmsNorm)->Apply([](benchmark::internal::Benchmark* b) { all_variants(b, {{2560}, {6912}}); });
+
+// Thread pool: one empty parallel region on 2 threads (decode issues a few hundred per token).
+void BM_ThreadPoolRegion(benchmark::State& state) {
+  ThreadPool pool(static_cast<int>(state.range(0)));
+  std::atomic<int> hits{0};
+  for (auto _ : state) pool.run([&](int, int) { hits.fetch_add(1, std::memory_order_relaxed); });
+  benchmark::DoNotOptimize(hits.load());
+}
+BENCHMARK(BM_ThreadPoolRegion)->Arg(1)->Arg(2)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
