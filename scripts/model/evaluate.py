@@ -51,7 +51,7 @@ REF_PROMPTS = {
 SAMPLE_PROMPTS = ["And God said,", "The LORD is my shepherd;", "Jesus answered and said unto them,",
                   "And I saw a new heaven and a new earth"]
 GREEDY_STEPS = 16
-PREFIX_LINES = 32
+PREFIX_LINES = 20  # Revelation chapter 1
 
 
 @torch.no_grad()
