@@ -82,33 +82,46 @@ module trit_top #(
   // interrupt (level, active high)
   output logic                        irq_o
 );
-  // ---- configuration checks (both Verilator and Yosys stop on $error at elaboration; the
-  // initial $fatal also stops a Verilated model built with warnings non-fatal) -------------------
+  // ---- configuration checks: Yosys and verilator --lint-only stop on the elaboration-time $error;
+  // the initial $fatal (hidden from synthesis, Yosys cannot elaborate it) also stops a Verilated
+  // model built with warnings non-fatal at time 0 ------------------------------------------------
   localparam int BusBytes = AxiDataWidth >> 3;
   if (!(AxiDataWidth == 64 || AxiDataWidth == 128 || AxiDataWidth == 256 || AxiDataWidth == 512 ||
         AxiDataWidth == 1024)) begin : g_bad_width
     $error("trit_top: AxiDataWidth must be 64, 128, 256, 512 or 1024");
+`ifndef SYNTHESIS
     initial $fatal(1, "trit_top: AxiDataWidth must be 64, 128, 256, 512 or 1024");
+`endif
   end
   if (!trit_pkg::is_pow2(NumLanes) || NumLanes > BusBytes) begin : g_bad_lanes
     $error("trit_top: NumLanes must be a power of two no larger than AxiDataWidth/8");
+`ifndef SYNTHESIS
     initial $fatal(1, "trit_top: NumLanes must be a power of two no larger than AxiDataWidth/8");
+`endif
   end
   if (KMax < BusBytes || trit_pkg::rem(KMax, BusBytes) != 0) begin : g_bad_kmax
     $error("trit_top: KMax must be a positive multiple of AxiDataWidth/8");
+`ifndef SYNTHESIS
     initial $fatal(1, "trit_top: KMax must be a positive multiple of AxiDataWidth/8");
+`endif
   end
   if (MaxBurstBeats < 1 || MaxBurstBeats > 256 || MaxBurstBeats > trit_pkg::div(4096, BusBytes)) begin : g_bad_burst
     $error("trit_top: MaxBurstBeats must be in 1..min(256, 4096/(AxiDataWidth/8))");
+`ifndef SYNTHESIS
     initial $fatal(1, "trit_top: MaxBurstBeats must be in 1..min(256, 4096/(AxiDataWidth/8))");
+`endif
   end
   if (NumRows < 1 || NumCols < 1) begin : g_bad_shape
     $error("trit_top: NumRows and NumCols must be at least 1");
+`ifndef SYNTHESIS
     initial $fatal(1, "trit_top: NumRows and NumCols must be at least 1");
+`endif
   end
   if (WeightFifoBeats < MaxBurstBeats || MaxReadsInFlight < 1 || AxiAddrWidth < 13 || AxiAddrWidth > 64) begin : g_bad_dma
     $error("trit_top: need WeightFifoBeats >= MaxBurstBeats, MaxReadsInFlight >= 1, 13 <= AxiAddrWidth <= 64");
+`ifndef SYNTHESIS
     initial $fatal(1, "trit_top: need WeightFifoBeats >= MaxBurstBeats, MaxReadsInFlight >= 1, 13 <= AxiAddrWidth <= 64");
+`endif
   end
 
   // ---- derived widths ------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ or synthesise it for a Xilinx UltraScale+ part and count its cells.
       which fails the check).
   trit_yosys.py synth-xilinx ... --json out.json
       synth_xilinx -family xcup: no DSP cell; LUT/FF/BRAM/carry counts written to out.json.
+  trit_yosys.py bad-config ... -P Name=value
+      elaboration must fail with trit_top's own configuration message.
 
 Exit status 0 when the check holds; otherwise the offending cells are printed.
 """
@@ -152,9 +154,20 @@ select -assert-none t:DSP*
     return 0
 
 
+def bad_config(args) -> int:
+    rc, log = run_yosys(args.yosys, front(args), f"elaborate {args.top} ({', '.join(args.param)})")
+    m = re.search(r"ERROR: (trit_top: [^\n]*)", log)
+    if rc != 0 and m:
+        print(f"PASS: rejected: {m.group(1)}")
+        return 0
+    print("FAIL: the configuration was not rejected with a trit_top message")
+    print(log[-2000:])
+    return 1
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=["no-mul", "synth-xilinx"])
+    ap.add_argument("mode", choices=["no-mul", "synth-xilinx", "bad-config"])
     ap.add_argument("--yosys", default="yosys")
     ap.add_argument("--rtl-dir", required=True)
     ap.add_argument("--inc", action="append", default=[], help="include directory (the generated trit_regs.svh)")
@@ -164,7 +177,7 @@ def main() -> int:
     ap.add_argument("--family", default="xcup")
     ap.add_argument("--json", help="synth-xilinx: where to write the cell counts")
     args = ap.parse_args()
-    return no_mul(args) if args.mode == "no-mul" else synth_xilinx(args)
+    return {"no-mul": no_mul, "synth-xilinx": synth_xilinx, "bad-config": bad_config}[args.mode](args)
 
 
 if __name__ == "__main__":

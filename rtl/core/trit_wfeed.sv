@@ -2,7 +2,7 @@
 //
 //   DMA beats --> weight FIFO (WeightFifoBeats, block RAM) --> gearbox --> T2 / T5 decoder --+
 //                 (credits: the DMA reads only what fits)    (beats -> chunk records)         |
-//   sequencer <-- chunk FIFO (2 decoded chunks, C x V trit codes) <--------------------------+
+//   sequencer <-- spill register (2 decoded chunks, C x V trit codes) <----------------------+
 //
 // Each beat carries its tile's format and, on the tile's last beat, the tile padding, so the
 // gearbox drops the padding and tiles concatenate into whole chunks (docs/architecture.md,
@@ -10,8 +10,8 @@
 // a beat (T5 at the KV260-class configuration); T2 chunks of 80 bytes come 4 per 5 beats there.
 //
 // Paths cut: the weight FIFO registers both sides (trit_fifo_sram); the decoders sit between
-// the gearbox's buffer register and the chunk FIFO's storage; the chunk FIFO registers valid,
-// ready and data toward the sequencer.
+// the gearbox's buffer register and the spill register, which registers valid, ready and data
+// toward the sequencer.
 module trit_wfeed #(
   parameter int NumCols         = 4,
   parameter int NumLanes        = 4,
@@ -50,7 +50,6 @@ module trit_wfeed #(
   logic [CodeW-1:0]   code_t2, code_t5;
   logic               cf_ready;
   logic [$clog2(WeightFifoBeats + 4)-1:0] unused_fifo_count;
-  logic [1:0]         unused_chunk_count;
 
   assign beat_nbytes = beat_last_i ? NBytesW'(BusBytes) - NBytesW'(beat_pad_i) : NBytesW'(BusBytes);
 
@@ -84,15 +83,16 @@ module trit_wfeed #(
 
   assign gb_ready = cf_ready;
 
-  trit_fifo #(.Width(CodeW), .Depth(2)) u_chunks (
+  // Two decoded chunks in a spill register: output data straight from a register (no read
+  // mux on the C x V codes), valid and ready both registered.
+  trit_spill #(.Width(CodeW)) u_chunks (
     .clk_i, .rst_ni,
     .in_valid_i  (gb_valid),
     .in_ready_o  (cf_ready),
     .in_data_i   (gb_sel ? code_t5 : code_t2),
     .out_valid_o (chunk_valid_o),
     .out_ready_i (chunk_ready_i),
-    .out_data_o  (chunk_code_o),
-    .count_o     (unused_chunk_count)
+    .out_data_o  (chunk_code_o)
   );
 
 `ifndef SYNTHESIS
