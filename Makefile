@@ -41,7 +41,7 @@ build: configure
 
 $(ASAN_BUILD)/build.ninja: | deps
 	cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DTRIT_SANITIZE=ON \
-	  -DTRIT_WITH_RTL=OFF -DTRIT_WITH_VP=OFF $(CMAKE_ARGS)
+	  -DTRIT_WITH_RTL=OFF $(CMAKE_ARGS)
 
 test-asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
@@ -52,7 +52,9 @@ test: build
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory fuzz-smoke
 
-run: build
+# Builds only what the run needs (the full build, tests included, is `make build`).
+run: configure
+	cmake --build $(BUILD) -j $(JOBS) --target trit
 	@scripts/run-default.sh $(BUILD)
 
 bench: build
@@ -66,7 +68,7 @@ model: deps-model
 
 fuzz: deps
 	cmake -S . -B $(FUZZ_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRIT_FUZZ=ON \
-	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DTRIT_WITH_RTL=OFF -DTRIT_WITH_VP=OFF
+	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DTRIT_WITH_RTL=OFF
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz
 	tests/host/fuzz/run-fuzz.sh $(FUZZ_BUILD) \
 	  $(if $(FUZZ_SECONDS),time $(FUZZ_SECONDS),runs $(or $(FUZZ_RUNS),1000000))

@@ -10,21 +10,18 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config git ca-certificates
-  # RTL simulation, lint, synthesis, place and route
-  verilator yosys nextpnr-ice40 fpga-icestorm
-  # virtual platform
-  libsystemc-dev
+  # RTL simulation, lint, synthesis
+  verilator yosys
   # C++ libraries
-  libboost-dev libboost-program-options-dev nlohmann-json3-dev libfmt-dev libcli11-dev
-  zlib1g-dev
+  nlohmann-json3-dev libfmt-dev libcli11-dev zlib1g-dev
   # tokenizer: Unicode-aware regex for the Llama 3 pre-tokenizer
   libpcre2-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # fuzzing (libFuzzer + sanitizer runtimes)
   clang libclang-rt-14-dev llvm
-  # python tooling: generators, plots, bindings
-  python3 python3-yaml python3-numpy python3-matplotlib python3-dev pybind11-dev
+  # python tooling: generators, model-file checks, plots
+  python3 python3-yaml python3-numpy python3-matplotlib
 )
 model_packages=(python3-torch python3-regex libopenblas0-openmp bible-kjv bible-kjv-text)
 
