@@ -17,25 +17,12 @@ using testutil::TempFile;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
+using Result = testutil::ToolResult;
 
-std::string quote(const std::string& s) { return "'" + s + "'"; }
+std::string quote(const std::string& s) { return testutil::shell_quote(s); }
 
 Result run(const std::string& tool, const std::string& args, const std::string& stdin_text = "") {
-  TempFile out, err, in;
-  in.write(std::vector<uint8_t>(stdin_text.begin(), stdin_text.end()));
-  const std::string cmd = std::string(TRIT_BIN_DIR) + "/" + tool + " " + args + " < " + quote(in.path()) + " > " +
-                          quote(out.path()) + " 2> " + quote(err.path());
-  const int status = std::system(cmd.c_str());
-  Result r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  const auto o = testutil::read_file(out.path()), e = testutil::read_file(err.path());
-  r.out.assign(o.begin(), o.end());
-  r.err.assign(e.begin(), e.end());
-  return r;
+  return testutil::run_tool(std::string(TRIT_BIN_DIR) + "/" + tool, args, stdin_text);
 }
 
 std::string tokens_arg(const std::string& file) {

@@ -1,5 +1,7 @@
 #include "testutil.hpp"
 
+#include <sys/wait.h>
+
 #include <unistd.h>
 #include <zlib.h>
 
@@ -142,6 +144,26 @@ std::string LogitStats::summary() const {
   o << "rows=" << rows << " max_abs=" << max_abs << " max_abs_rel=" << max_abs_rel << " min_cos=" << min_cos
     << " top1=" << top1_agree << "/" << rows_checked_top1;
   return o.str();
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+ToolResult run_tool(const std::filesystem::path& exe, const std::string& args, const std::string& stdin_text) {
+  TempFile out, err, in;
+  in.write(std::vector<uint8_t>(stdin_text.begin(), stdin_text.end()));
+  const std::string cmd = shell_quote(exe.string()) + " " + args + " < " + shell_quote(in.path()) + " > " +
+                          shell_quote(out.path()) + " 2> " + shell_quote(err.path());
+  const int status = std::system(cmd.c_str());
+  ToolResult r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  const auto o = read_file(out.path()), e = read_file(err.path());
+  r.out.assign(o.begin(), o.end());
+  r.err.assign(e.begin(), e.end());
+  return r;
 }
 
 }  // namespace trit::testutil

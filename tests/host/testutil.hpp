@@ -54,4 +54,13 @@ LogitStats compare_logits(const std::vector<float>& ref, const std::vector<float
 
 int argmax(const float* row, int n);
 
+// Runs a command-line tool with `args` (already shell-quoted where needed; see shell_quote),
+// `stdin_text` on its standard input, and captures its exit code and both output streams.
+struct ToolResult {
+  int code = -1;  // exit status, or 128 + signal
+  std::string out, err;
+};
+std::string shell_quote(const std::string& s);  // '...' for /bin/sh, a ' inside becomes '\''
+ToolResult run_tool(const std::filesystem::path& exe, const std::string& args, const std::string& stdin_text = "");
+
 }  // namespace trit::testutil

@@ -29,30 +29,13 @@ const fs::path kModel = TRIT_MODEL_FILE;
 const fs::path kData = TRIT_MODEL_DATA_DIR;  // tests/data/model
 constexpr int kVocab = 4096;
 
-// Single-quoted for the shell (a ' inside becomes '\'').
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
+std::string quote(const std::string& s) { return tu::shell_quote(s); }
 
-struct ToolOutput {
-  int code = -1;
-  std::string out, err;
-};
+using ToolOutput = tu::ToolResult;
 
-// Runs one of the runtime's tools with stdout/stderr captured in temporary files.
+// Runs one of the runtime's tools with stdout/stderr captured.
 ToolOutput run_tool(const std::string& tool, const std::string& args) {
-  TempFile out, err;
-  const std::string cmd = quote(std::string(TRIT_BIN_DIR) + "/" + tool) + " " + args + " > " + quote(out.path()) +
-                          " 2> " + quote(err.path()) + " < /dev/null";
-  const int status = std::system(cmd.c_str());
-  ToolOutput r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  const auto o = tu::read_file(out.path()), e = tu::read_file(err.path());
-  r.out.assign(o.begin(), o.end());
-  r.err.assign(e.begin(), e.end());
-  return r;
+  return tu::run_tool(std::string(TRIT_BIN_DIR) + "/" + tool, args);
 }
 
 const nlohmann::json& eval_json() {

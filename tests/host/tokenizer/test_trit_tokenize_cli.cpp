@@ -22,24 +22,11 @@ struct ToolRun {
   std::string err;
 };
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::string quote(const std::string& arg) {  // single-quote for /bin/sh
-  std::string q = "'";
-  for (char c : arg) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
 ToolRun run_tool(const std::vector<std::string>& args) {
-  TempFile out(".out"), err(".err");
-  std::string cmd = quote(TRIT_TOKENIZE_EXE);
-  for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " >" + quote(out.path().string()) + " 2>" + quote(err.path().string());
-  const int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out.path()), slurp(err.path())};
+  std::string line;
+  for (const auto& a : args) line += " " + trit::testutil::shell_quote(a);
+  const auto r = trit::testutil::run_tool(TRIT_TOKENIZE_EXE, line);
+  return {r.code, r.out, r.err};
 }
 
 const TempFile& llama3_vocab_on_disk() {
