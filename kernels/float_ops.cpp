@@ -70,6 +70,23 @@ void rope_neox(float* v, int64_t n_rot, const float* cos, const float* sin) {
   }
 }
 
+void squared_relu_mul(float* g, const float* u, int64_t n) {
+  detail::table(active_variant()).squared_relu_mul(g, u, n);
+}
+
+void silu_mul(float* g, const float* u, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+}
+
+namespace detail {
+void squared_relu_mul_scalar(float* g, const float* u, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float r = std::max(g[i], 0.0f);  // NaN stays NaN (std::max returns its first argument)
+    g[i] = r * r * u[i];
+  }
+}
+}  // namespace detail
+
 void attention_head_ref(const float* q, const float* K, const float* V, int64_t ld, int64_t n_keys, int64_t hd,
                         float scale, float* out, float* scratch) {
   for (int64_t j = 0; j < n_keys; ++j) scratch[j] = dot_f32(q, K + j * ld, hd) * scale;

@@ -37,6 +37,12 @@ void softmax(float* x, int64_t n);
 // (v[i], v[i + n_rot/2]) is rotated by the angle whose cos/sin are given; dims >= n_rot stay.
 void rope_neox(float* v, int64_t n_rot, const float* cos, const float* sin);
 
+// FFN gates, in place on g: g = max(g, 0)^2 * u (squared ReLU, BitNet b1.58) or
+// g = g / (1 + exp(-g)) * u (SiLU, `bitnet`). Element-wise, the same IEEE operations on every
+// variant (so bit-identical); a NaN in g propagates.
+void squared_relu_mul(float* g, const float* u, int64_t n);
+void silu_mul(float* g, const float* u, int64_t n);
+
 // --- attention -------------------------------------------------------------------------------
 
 // One query head over its cached keys and values (causal masking is the caller's n_keys):

@@ -50,31 +50,56 @@ PackedTernary::PackedTernary(TernaryLayout layout, int64_t N, int64_t K)
   data_.reset(static_cast<uint8_t*>(p));
 }
 
-void PackedTernary::pack_group(int64_t g, const int8_t* codes, int64_t ldc) {
-  const int64_t ck = chunk_k(layout_), np = planes(layout_);
-  const int64_t rows_here = std::min<int64_t>(kPackRows, n_ - g * kPackRows);
-  uint8_t* out = group(g);
-  // code(i, k): weight + 1 for real entries, 1 (weight 0) for padding.
-  auto code = [&](int64_t i, int64_t k) -> int {
-    if (i >= rows_here || k >= k_) return 1;
-    const int8_t c = codes[i * ldc + k];
-    if (c < -1 || c > 1)
-      throw std::invalid_argument("PackedTernary: code " + std::to_string(c) + " at row " +
-                                  std::to_string(g * kPackRows + i) + ", column " + std::to_string(k) +
-                                  " is not ternary");
-    return c + 1;
-  };
-  for (int64_t c = 0; c < chunks(); ++c) {
+namespace {
+
+// Packs one group from padded codes u[16][kp] (weight + 1, 0..2).
+template <TernaryLayout L>
+void pack_padded(const uint8_t* u, int64_t kp, int64_t chunks, uint8_t* out) {
+  constexpr int64_t ck = chunk_k(L), np = planes(L);
+  for (int64_t c = 0; c < chunks; ++c) {
     uint8_t* chunk = out + c * kChunkBytes;
-    for (int64_t i = 0; i < kPackRows; ++i)
+    for (int64_t i = 0; i < kPackRows; ++i) {
+      const uint8_t* row = u + i * kp + c * ck;
       for (int64_t j = 0; j < 4; ++j) {
-        int v = 0;
-        for (int64_t p = np - 1; p >= 0; --p) {
-          const int t = code(i, c * ck + 4 * p + j);
-          v = layout_ == TernaryLayout::Bits2 ? (v << 2) | t : v * 3 + t;
-        }
+        unsigned v = 0;
+        for (int64_t p = np - 1; p >= 0; --p) v = L == TernaryLayout::Bits2 ? (v << 2) | row[4 * p + j] : v * 3 + row[4 * p + j];
         chunk[4 * i + j] = static_cast<uint8_t>(v);
       }
+    }
+  }
+}
+
+}  // namespace
+
+void PackedTernary::pack_group(int64_t g, const int8_t* codes, int64_t ldc) {
+  const int64_t rows_here = std::min<int64_t>(kPackRows, n_ - g * kPackRows);
+  // weight + 1 for real entries, 1 (weight 0) for padding rows and columns; every code must be
+  // ternary (checked branch-free on the way, the culprit found only if one is not).
+  thread_local std::vector<uint8_t> scratch;
+  scratch.assign(static_cast<size_t>(kPackRows * kp_), 1);
+  uint8_t* u = scratch.data();  // a local pointer: byte stores could alias the vector's own
+  uint8_t bad = 0;
+  for (int64_t i = 0; i < rows_here; ++i) {
+    const int8_t* __restrict src = codes + i * ldc;
+    uint8_t* __restrict dst = u + i * kp_;
+    for (int64_t k = 0; k < k_; ++k) {
+      const auto c = static_cast<uint8_t>(src[k] + 1);
+      bad |= static_cast<uint8_t>(c > 2u);
+      dst[k] = c;
+    }
+  }
+  if (bad) {
+    for (int64_t i = 0; i < rows_here; ++i)
+      for (int64_t k = 0; k < k_; ++k)
+        if (const int8_t c = codes[i * ldc + k]; c < -1 || c > 1)
+          throw std::invalid_argument("PackedTernary: code " + std::to_string(c) + " at row " +
+                                      std::to_string(g * kPackRows + i) + ", column " + std::to_string(k) +
+                                      " is not ternary");
+  }
+  if (layout_ == TernaryLayout::Bits2) {
+    pack_padded<TernaryLayout::Bits2>(u, kp_, chunks(), group(g));
+  } else {
+    pack_padded<TernaryLayout::Base3>(u, kp_, chunks(), group(g));
   }
 }
 
@@ -121,7 +146,7 @@ namespace {
 // Portable packed GEMM: decode a chunk, multiply-accumulate in unsigned (wrapping) arithmetic,
 // undo the code offset at the end.
 void scalar_ternary_gemm(const PackedView& w, int64_t g0, int64_t g1, const TernaryInput& in,
-                         const TernaryOutput& out) {
+                         const TernaryOutput& out, uint8_t* /*scratch*/) {
   const int64_t ck = chunk_k(w.layout);
   uint8_t codes[kPackRows * 20];
   std::vector<uint32_t> acc(static_cast<size_t>(in.M * kPackRows));  // [M][16]
@@ -164,6 +189,7 @@ KernelTable make_scalar_table() {
   t.quantize_row = quantize_row_i8_absmax_ref;
   t.rms_norm = rms_norm_ref;
   t.attention_head = attention_head_ref;
+  t.squared_relu_mul = squared_relu_mul_scalar;
   return t;
 }
 
@@ -175,6 +201,7 @@ KernelTable filled(KernelTable t) {
   if (!t.quantize_row) t.quantize_row = s.quantize_row;
   if (!t.rms_norm) t.rms_norm = s.rms_norm;
   if (!t.attention_head) t.attention_head = s.attention_head;
+  if (!t.squared_relu_mul) t.squared_relu_mul = s.squared_relu_mul;
   return t;
 }
 
@@ -225,7 +252,13 @@ void gemm_packed(Variant v, const PackedTernary& w, int64_t g0, int64_t g1, cons
   if (g0 == g1 || in.M == 0) return;
   const detail::PackedView view{w.layout(), w.rows(), w.cols(), w.cols_padded(), w.chunks(), w.group_bytes(),
                                 w.group(0)};
-  detail::table(v).ternary_gemm[static_cast<int>(w.layout())](view, g0, g1, in, out);
+  // Per-thread scratch for kernels that pre-decode row groups of a batch.
+  thread_local std::vector<uint8_t> scratch;
+  const size_t need = static_cast<size_t>(detail::kScratchGroups * w.chunks() * planes(w.layout()) * kChunkBytes) + kChunkBytes;
+  if (scratch.size() < need) scratch.resize(need);
+  auto* aligned = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch.data()) + kChunkBytes - 1) /
+                                             kChunkBytes * kChunkBytes);
+  detail::table(v).ternary_gemm[static_cast<int>(w.layout())](view, g0, g1, in, out, aligned);
 }
 
 void gemm_packed(const PackedTernary& w, int64_t g0, int64_t g1, const TernaryInput& in, const TernaryOutput& out) {

@@ -334,12 +334,9 @@ std::vector<float> Session::eval(std::span<const int32_t> tokens, bool all_logit
         const float* u = up.data() + m0 * F;
         const int64_t n = (m1 - m0) * F;
         if (relu2) {
-          for (int64_t i = 0; i < n; ++i) {
-            const float r = std::max(g[i], 0.0f);
-            g[i] = r * r * u[i];
-          }
+          kernels::squared_relu_mul(g, u, n);
         } else {
-          for (int64_t i = 0; i < n; ++i) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+          kernels::silu_mul(g, u, n);
         }
       });
     }

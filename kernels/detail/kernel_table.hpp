@@ -19,8 +19,11 @@ struct PackedView {
   const uint8_t* data;
 };
 
+// scratch: 64-byte aligned, kScratchGroups * chunks * planes * 64 bytes, private to the caller's
+// thread (kernels may pre-decode row groups into it for batches).
 using TernaryGemmFn = void (*)(const PackedView& w, int64_t g0, int64_t g1, const TernaryInput& in,
-                               const TernaryOutput& out);
+                               const TernaryOutput& out, uint8_t* scratch);
+inline constexpr int64_t kScratchGroups = 3;
 using FloatGemmFn = void (*)(FloatType type, const uint8_t* W, int64_t row_bytes, int64_t n0, int64_t n1,
                              int64_t K, const float* X, int64_t ldx, int64_t M, float* Y, int64_t ldy);
 using QuantizeFn = float (*)(const float* x, int64_t n, int8_t* q);
@@ -28,13 +31,18 @@ using RmsNormFn = void (*)(const float* x, const float* w, float* y, int64_t n, 
 using AttentionHeadFn = void (*)(const float* q, const float* K, const float* V, int64_t ld, int64_t n_keys,
                                  int64_t hd, float scale, float* out, float* scratch);
 
+using GateFn = void (*)(float* g, const float* u, int64_t n);
+
 struct KernelTable {
   TernaryGemmFn ternary_gemm[2] = {};  // by TernaryLayout; nullptr: not native here
   FloatGemmFn float_gemm = nullptr;
   QuantizeFn quantize_row = nullptr;
   RmsNormFn rms_norm = nullptr;
   AttentionHeadFn attention_head = nullptr;
+  GateFn squared_relu_mul = nullptr;
 };
+
+void squared_relu_mul_scalar(float* g, const float* u, int64_t n);
 
 const KernelTable& scalar_table();
 #if defined(__x86_64__) || defined(_M_X64)

@@ -91,7 +91,7 @@ TRIT_INLINE void ternary_rows(const PackedView& w, int64_t g0, int64_t g1, const
 }
 
 void ternary_gemm_bits2(const PackedView& w, int64_t g0, int64_t g1, const TernaryInput& in,
-                        const TernaryOutput& out) {
+                        const TernaryOutput& out, uint8_t* /*scratch*/) {
   constexpr int64_t kGroupsPerPass = 16;
   for (int64_t gb = g0; gb < g1; gb += kGroupsPerPass) {
     const int64_t ge = gb + kGroupsPerPass < g1 ? gb + kGroupsPerPass : g1;
@@ -249,6 +249,17 @@ void attention_head(const float* q, const float* K, const float* V, int64_t ld, 
   for (int64_t i = 0; i < nv; ++i) _mm256_storeu_ps(out + 8 * i, o[i]);
 }
 
+// max(0, g) keeps a NaN g (maxps returns its second operand when either is NaN), like std::max.
+void squared_relu_mul(float* g, const float* u, int64_t n) {
+  const __m256 zero = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 r = _mm256_max_ps(zero, _mm256_loadu_ps(g + i));
+    _mm256_storeu_ps(g + i, _mm256_mul_ps(_mm256_mul_ps(r, r), _mm256_loadu_ps(u + i)));
+  }
+  squared_relu_mul_scalar(g + i, u + i, n - i);
+}
+
 KernelTable make_table() {
   KernelTable k;
   k.ternary_gemm[static_cast<int>(TernaryLayout::Bits2)] = ternary_gemm_bits2;
@@ -256,6 +267,7 @@ KernelTable make_table() {
   k.quantize_row = quantize_row;
   k.rms_norm = rms_norm;
   k.attention_head = attention_head;
+  k.squared_relu_mul = squared_relu_mul;
   return k;
 }
 

@@ -99,7 +99,7 @@ double rss_mb(const char* key) {
 
 struct RunResult {
   std::vector<double> pp, tg;
-  model::StageTimes tg_stages;  // of the last generation run
+  model::StageTimes pp_stages, tg_stages;  // of the last run
 };
 
 RunResult run_model(const model::Model& m, int threads, int n_pp, int n_tg, int reps, uint32_t seed) {
@@ -121,9 +121,11 @@ RunResult run_model(const model::Model& m, int threads, int n_pp, int n_tg, int 
   RunResult r;
   for (int rep = 0; rep < reps; ++rep) {
     s.reset();
+    s.reset_times();
     const auto t0 = Clock::now();
     s.eval(prompt, false);
     r.pp.push_back(n_pp / seconds_since(t0));
+    r.pp_stages = s.times();
 
     s.reset();
     s.reset_times();
@@ -215,10 +217,14 @@ int main(int argc, char** argv) {
         jt["mem_read_gb_s"] = gbs;
         jt["tg_roofline_tok_s"] = roof;
         jt["tg_roofline_fraction"] = tg / roof;
-        jt["tg_stage_ms_per_token"] = {{"bitlinear", r.tg_stages.bitlinear_s * 1e3 / n_tg},
-                                       {"attention", r.tg_stages.attention_s * 1e3 / n_tg},
-                                       {"head", r.tg_stages.head_s * 1e3 / n_tg},
-                                       {"other", r.tg_stages.other_s * 1e3 / n_tg}};
+        auto stages = [](const model::StageTimes& st, int n) {
+          return json{{"bitlinear", st.bitlinear_s * 1e3 / n},
+                      {"attention", st.attention_s * 1e3 / n},
+                      {"head", st.head_s * 1e3 / n},
+                      {"other", st.other_s * 1e3 / n}};
+        };
+        jt["tg_stage_ms_per_token"] = stages(r.tg_stages, n_tg);
+        jt["pp_stage_ms_per_token"] = stages(r.pp_stages, n_pp);
         jm["threads"][std::to_string(t)] = jt;
         table << "| " << path.substr(path.find_last_of('/') + 1) << " | " << type << " | " << t << " | " << std::fixed
               << std::setprecision(1) << pp << " | " << tg << " | " << std::setprecision(0)
