@@ -52,7 +52,10 @@ module trit_pe #(
   logic             lane_nz, lane_sub;
   logic [7:0]       lane_a;
 
-  // Stage 1: lane terms and the adder tree (only evaluated for a valid activation).
+  // Stage 1: lane terms and the adder tree (only evaluated for a valid activation). The terms
+  // enter the tree in offset binary (x + 128, i.e. the sign bit flipped: 0..255), so every node
+  // is a zero-extended unsigned sum and synthesis trims each adder to its real width (9, 10, ...
+  // bits) instead of the 16-bit slot; the V x 128 offset comes off once at the root.
   always_comb begin
     tree  = '0;
     lane_nz  = 1'b0;
@@ -65,7 +68,7 @@ module trit_pe #(
         lane_nz  = w_code_i[v << 1];
         lane_sub = sub_pairs[v << 1];
         lane_a   = (a_data_i[(v << 3) +: 8] & {8{lane_nz}}) ^ {8{lane_sub}};
-        tree[(v << 4) +: SumW] = {{(SumW - 8){lane_a[7]}}, lane_a};
+        tree[(v << 4) +: SumW] = {{(SumW - 8){1'b0}}, ~lane_a[7], lane_a[6:0]};
       end
       // In-place pairwise reduction: level l adds nodes 2n and 2n+1 into node n.
       for (int l = 0; l < LogV; l++) begin
@@ -73,7 +76,7 @@ module trit_pe #(
           tree[(n << 4) +: SumW] = tree[(n << 5) +: SumW] + tree[((n << 5) + SumW) +: SumW];
         end
       end
-      sum_d = tree[SumW-1:0] + SumW'($countones(sub_pairs));
+      sum_d = tree[SumW-1:0] + SumW'($countones(sub_pairs)) - SumW'(NumLanes << 7);
     end
   end
 
