@@ -130,6 +130,30 @@ float fp16_to_f32(uint16_t h) {
   return f;
 }
 
+}  // namespace
+
+namespace detail {
+float half_to_float(uint16_t h) { return fp16_to_f32(h); }
+
+uint16_t float_to_half(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  const uint32_t sign = (u >> 16) & 0x8000u;
+  const uint32_t abs = u & 0x7fffffffu;
+  if (abs >= 0x7f800000u) return static_cast<uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0u));
+  if (abs >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // rounds past the largest half
+  if (abs < 0x38800000u) {  // subnormal half (or zero): round mant * 2^-24 to an integer
+    const float scaled = std::nearbyint(std::fabs(f) * 16777216.0f);
+    return static_cast<uint16_t>(sign | static_cast<uint32_t>(scaled));
+  }
+  // Normal: drop 13 mantissa bits, round half to even (a carry into the exponent is right).
+  const uint32_t rounded = abs + 0xfffu + ((abs >> 13) & 1u);
+  return static_cast<uint16_t>(sign | ((rounded - 0x38000000u) >> 13));
+}
+}  // namespace detail
+
+namespace {
+
 float load_weight(FloatType type, const uint8_t* row, int64_t k) {
   switch (type) {
     case FloatType::F32: {

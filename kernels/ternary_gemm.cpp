@@ -190,6 +190,7 @@ KernelTable make_scalar_table() {
   t.rms_norm = rms_norm_ref;
   t.attention_head = attention_head_ref;
   t.squared_relu_mul = squared_relu_mul_scalar;
+  t.q8_gemm = gemm_q8_ref;
   return t;
 }
 
@@ -202,6 +203,7 @@ KernelTable filled(KernelTable t) {
   if (!t.rms_norm) t.rms_norm = s.rms_norm;
   if (!t.attention_head) t.attention_head = s.attention_head;
   if (!t.squared_relu_mul) t.squared_relu_mul = s.squared_relu_mul;
+  if (!t.q8_gemm) t.q8_gemm = s.q8_gemm;
   return t;
 }
 

@@ -24,7 +24,7 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 
 Runtime::Runtime(gguf::File f, const LoadOptions& opt)
     : file(std::move(f)),
-      model(model::Model::load(file, model::ModelOptions{opt.force_int8})),
+      model(model::Model::load(file, model::ModelOptions{opt.force_int8, opt.quantize_head})),
       pool(resolve_threads(opt.n_threads)),
       cpu(pool),
       device(sched::make_backend(opt.device, pool, opt.accel)) {

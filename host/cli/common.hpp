@@ -36,6 +36,7 @@ struct LoadOptions {
   int n_threads = 0;  // <= 0: all hardware threads
   int64_t n_ctx = 0;  // <= 0: the model's
   bool force_int8 = false;
+  bool quantize_head = false;  // ModelOptions::quantize_head
   bool need_tokenizer = false;  // fail early when the model has none
   sched::AccelOptions accel;    // accelerator devices: weight format, simulated memory
 };

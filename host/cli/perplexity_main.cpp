@@ -105,6 +105,7 @@ int main(int argc, char** argv) {
   app.add_option("-t,--threads", o.load.n_threads, "threads (default: all hardware threads)");
   cli::add_device_options(app, o.load);
   app.add_flag("--force-int8", o.load.force_int8, "run float-stored BitLinear weights on the int8 path as well");
+  app.add_flag("--quantize-head", o.load.quantize_head, "quantise a float LM head to Q8_0 at load (see trit --help)");
   app.add_flag("--json", o.json, "print one JSON object instead of text");
   app.add_flag("--verbose", o.verbose, "describe the model and placement");
   return cli::run_main(app, argc, argv, [&] { return run(o); });

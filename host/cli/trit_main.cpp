@@ -318,5 +318,7 @@ int main(int argc, char** argv) {
   app.add_flag("--verbose", o.verbose, "describe the model, placement, seed and per-stage timings");
   app.add_flag("--force-int8", o.load.force_int8,
                "run float-stored BitLinear weights on the int8 path as well (diagnostics)");
+  app.add_flag("--quantize-head", o.load.quantize_head,
+               "quantise a float LM head to Q8_0 at load: faster decode, small accuracy cost (docs/kernels.md)");
   return cli::run_main(app, argc, argv, [&] { return run(o); });
 }

@@ -1,6 +1,8 @@
 #include "model/model.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <thread>
 
 #include "gguf/tensor_decode.hpp"
 
@@ -265,7 +267,43 @@ Model Model::load(const gguf::File& file, const ModelOptions& opt) {
         md.inexact_forced_.emplace_back(l->w.name());
     }
   }
+  md.output_q8_ = quantized_head(md.output(), opt.quantize_head);
   return md;
+}
+
+std::shared_ptr<const kernels::Q8Matrix> Model::quantized_head(const Matrix& head, bool quantize_float) {
+  const gguf::TensorInfo& t = head.info();
+  const bool q8_0 = t.type() == gguf::TensorType::Q8_0;
+  if (!q8_0 && !(quantize_float && gguf::is_float_type(t.type_id))) return nullptr;
+  const int64_t N = head.rows(), K = head.cols();
+  auto q = std::make_shared<kernels::Q8Matrix>(N, K);
+  // Rows split over the hardware threads: 128k x 2560 heads take seconds on one.
+  const int n_threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
+  std::vector<std::thread> threads;
+  std::exception_ptr error;
+  std::mutex mu;
+  for (int i = 0; i < n_threads; ++i)
+    threads.emplace_back([&, i] {
+      try {
+        std::vector<float> row(static_cast<size_t>(K));
+        for (int64_t n = N * i / n_threads; n < N * (i + 1) / n_threads; ++n) {
+          if (q8_0) {
+            q->set_row_q8_0(n, t.data + static_cast<uint64_t>(n) * t.row_bytes);
+          } else {
+            head.row_f32(n, row.data());
+            q->set_row(n, row.data());
+          }
+        }
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!error) error = std::current_exception();
+      }
+    });
+  for (auto& th : threads) th.join();
+  if (error) std::rethrow_exception(error);
+  // Decode reads the repacked head; token embedding lookups fault single rows back in.
+  release_file_pages(t);
+  return q;
 }
 
 }  // namespace trit::model

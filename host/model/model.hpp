@@ -10,11 +10,13 @@
 // Wdown, residuals, output_norm.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "gguf/reader.hpp"
+#include "kernels/q8_gemm.hpp"
 #include "model/weight.hpp"
 
 namespace trit::model {
@@ -52,6 +54,11 @@ struct ModelOptions {
   // Run float-stored BitLinear weights through the int8 path too (test/diagnostic option):
   // each is treated as ternary with its absmax as the scale (Matrix::make_ternary).
   bool force_int8 = false;
+  // Quantise a float-stored LM head (F16/BF16/F32) to Q8_0's numbers at load (int8 per weight,
+  // one fp16 scale per 32): decode streams 1.06 instead of 2 bytes per head weight, at a small
+  // accuracy cost (docs/kernels.md has the measurements). A head stored as Q8_0 always runs
+  // this way.
+  bool quantize_head = false;
 };
 
 // One BitLinear: its weight, and what the graph applies after the matmul.
@@ -77,6 +84,9 @@ class Model {
   const gguf::File& file() const { return *file_; }
   const Matrix& token_embd() const { return token_embd_; }
   const Matrix& output() const { return output_.valid() ? output_ : token_embd_; }
+  // The LM head repacked for the Q8 kernels (Q8_0-stored heads, or ModelOptions::quantize_head),
+  // else null.
+  const kernels::Q8Matrix* output_q8() const { return output_q8_.get(); }
   bool tied_output() const { return !output_.valid(); }
   const std::vector<float>& output_norm() const { return output_norm_; }
   const std::vector<Layer>& layers() const { return layers_; }
@@ -88,9 +98,11 @@ class Model {
   const std::vector<std::string>& inexact_forced() const { return inexact_forced_; }
 
  private:
+  static std::shared_ptr<const kernels::Q8Matrix> quantized_head(const Matrix& head, bool quantize_float);
   const gguf::File* file_ = nullptr;
   HParams hp_;
   Matrix token_embd_, output_;
+  std::shared_ptr<const kernels::Q8Matrix> output_q8_;
   std::vector<float> output_norm_;
   std::vector<float> rope_freqs_;
   std::vector<Layer> layers_;

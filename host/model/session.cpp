@@ -354,7 +354,14 @@ std::vector<float> Session::eval(std::span<const int32_t> tokens, bool all_logit
   rms_norm_rows(x.data() + first * E, model_.output_norm(), normed.data(), rows, E, hp_.rms_eps);
   dump("result_norm", -1, normed.data(), rows, E);
   std::vector<float> logits(static_cast<size_t>(rows * hp_.n_vocab));
-  matmul_float(model_.output(), normed.data(), rows, logits.data());
+  if (const kernels::Q8Matrix* q8 = model_.output_q8()) {
+    head_q8_.quantize(normed.data(), rows, E, E, q8->cols_padded());
+    pool_.parallel_for(0, hp_.n_vocab, 64, [&](int64_t n0, int64_t n1) {
+      kernels::gemm_q8(*q8, n0, n1, head_q8_.input(), logits.data(), hp_.n_vocab);
+    });
+  } else {
+    matmul_float(model_.output(), normed.data(), rows, logits.data());
+  }
   dump("result_output", -1, logits.data(), rows, hp_.n_vocab);
   for (size_t i = 0; i < logits.size(); ++i) {
     if (!std::isfinite(logits[i]))

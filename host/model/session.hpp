@@ -108,6 +108,7 @@ class Session {
   StageTimes times_;
   std::vector<int32_t> acc_;  // [M][N] integer results from a non-CPU device
   std::vector<float> rope_cos_, rope_sin_;  // [M][n_rot/2] of the current batch
+  kernels::Q8Activations head_q8_;          // the LM head's input, for a Q8 head
   struct Buffers {
     std::vector<float> x, h, q, k, v, att, o, gate, up;  // [M][width]
     QuantizedRows hq, fq;

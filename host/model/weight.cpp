@@ -1,6 +1,10 @@
 #include "model/weight.hpp"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 
@@ -136,6 +140,39 @@ void Matrix::set_prepared(std::string_view device, std::shared_ptr<const void> d
       return;
     }
   prepared_.emplace_back(std::string(device), std::move(data));
+}
+
+namespace {
+
+// Whether [p, p + n) lies in one file-backed mapping (per /proc/self/maps). Only such pages may
+// be dropped with MADV_DONTNEED: for anonymous memory that would zero the data.
+bool file_backed(const uint8_t* p, size_t n) {
+  FILE* maps = std::fopen("/proc/self/maps", "r");
+  if (maps == nullptr) return false;
+  bool backed = false;
+  char line[512];
+  const auto a = reinterpret_cast<uintptr_t>(p), b = a + n;
+  while (std::fgets(line, sizeof line, maps) != nullptr) {
+    unsigned long lo = 0, hi = 0, inode = 0;
+    int path_at = 0;
+    if (std::sscanf(line, "%lx-%lx %*s %*s %*s %lu %n", &lo, &hi, &inode, &path_at) < 3) continue;
+    if (a >= lo && b <= hi) {
+      backed = inode != 0 && line[path_at] == '/';
+      break;
+    }
+  }
+  std::fclose(maps);
+  return backed;
+}
+
+}  // namespace
+
+void release_file_pages(const gguf::TensorInfo& t) {
+  const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t lo = (reinterpret_cast<uintptr_t>(t.data) + page - 1) / page * page;
+  const uintptr_t hi = (reinterpret_cast<uintptr_t>(t.data) + t.n_bytes) / page * page;
+  if (hi <= lo || !file_backed(t.data, t.n_bytes)) return;
+  madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
 }
 
 }  // namespace trit::model

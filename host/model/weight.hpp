@@ -91,4 +91,10 @@ class Matrix {
   mutable std::vector<std::pair<std::string, std::shared_ptr<const void>>> prepared_;
 };
 
+// Drops this process's mapping of the whole pages inside a tensor's bytes once a repacked copy
+// replaces them, so memory holds the copy instead of both. Only for file-backed mappings (a
+// model parsed from a buffer keeps its pages); the data stays valid: a later read faults the
+// pages back in from the page cache.
+void release_file_pages(const gguf::TensorInfo& t);
+
 }  // namespace trit::model

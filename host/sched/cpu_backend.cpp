@@ -1,11 +1,6 @@
 #include "sched/cpu_backend.hpp"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstdio>
-#include <cstring>
 #include <vector>
 
 #include "kernels/ternary_gemm.hpp"
@@ -20,39 +15,6 @@ struct CpuBackend::Packed {
 namespace {
 
 constexpr std::string_view kSlot = "cpu";
-
-// Whether [p, p + n) lies in one file-backed mapping (per /proc/self/maps). Only such pages
-// may be dropped with MADV_DONTNEED: for anonymous memory (a model parsed from a buffer) that
-// would zero the data.
-bool file_backed(const uint8_t* p, size_t n) {
-  FILE* maps = std::fopen("/proc/self/maps", "r");
-  if (maps == nullptr) return false;
-  bool backed = false;
-  char line[512];
-  const auto a = reinterpret_cast<uintptr_t>(p), b = a + n;
-  while (std::fgets(line, sizeof line, maps) != nullptr) {
-    unsigned long lo = 0, hi = 0, inode = 0;
-    int path_at = 0;
-    if (std::sscanf(line, "%lx-%lx %*s %*s %*s %lu %n", &lo, &hi, &inode, &path_at) < 3) continue;
-    if (a >= lo && b <= hi) {
-      backed = inode != 0 && line[path_at] == '/';
-      break;
-    }
-  }
-  std::fclose(maps);
-  return backed;
-}
-
-// Drops this process's mapping of the whole pages inside a tensor's bytes once they have been
-// repacked: memory then holds the packed copy instead of both. The data stays valid (a later
-// read faults the pages back in from the page cache).
-void release_file_pages(const uint8_t* p, size_t n) {
-  const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  const uintptr_t lo = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
-  const uintptr_t hi = (reinterpret_cast<uintptr_t>(p) + n) / page * page;
-  if (hi <= lo || !file_backed(p, n)) return;
-  madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
-}
 
 }  // namespace
 
@@ -75,7 +37,7 @@ void CpuBackend::prepare(const model::Matrix& w) {
     }
   });
   w.set_prepared(kSlot, p);
-  release_file_pages(w.info().data, w.info().n_bytes);
+  model::release_file_pages(w.info());
 }
 
 std::shared_ptr<const CpuBackend::Packed> CpuBackend::packed(const model::Matrix& w) {

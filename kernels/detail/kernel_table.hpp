@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "kernels/float_ops.hpp"
+#include "kernels/q8_gemm.hpp"
 #include "kernels/ternary_gemm.hpp"
 
 namespace trit::kernels::detail {
@@ -32,6 +33,7 @@ using AttentionHeadFn = void (*)(const float* q, const float* K, const float* V,
                                  int64_t hd, float scale, float* out, float* scratch);
 
 using GateFn = void (*)(float* g, const float* u, int64_t n);
+using Q8GemmFn = void (*)(const Q8Matrix& w, int64_t n0, int64_t n1, const Q8Input& in, float* Y, int64_t ldy);
 
 struct KernelTable {
   TernaryGemmFn ternary_gemm[2] = {};  // by TernaryLayout; nullptr: not native here
@@ -40,7 +42,12 @@ struct KernelTable {
   RmsNormFn rms_norm = nullptr;
   AttentionHeadFn attention_head = nullptr;
   GateFn squared_relu_mul = nullptr;
+  Q8GemmFn q8_gemm = nullptr;
 };
+
+// IEEE half <-> float (round to nearest even), for code that must not assume F16C.
+float half_to_float(uint16_t h);
+uint16_t float_to_half(float f);
 
 void squared_relu_mul_scalar(float* g, const float* u, int64_t n);
 

@@ -2,8 +2,10 @@
 // count: prompt processing of --pp tokens from an empty context (one batch, logits of the last
 // token) and generation of --tg tokens one at a time from an empty context, each repeated
 // --reps times (medians reported). In the same run it measures the machine's memory read
-// bandwidth on 1 and 2 threads, and reports the fraction of the bandwidth roofline that
-// generation reaches: (weight bytes read per token x tokens/s) / read bandwidth.
+// bandwidth on each thread count, right before and after every generation run (on a shared
+// machine it drifts by a third within minutes), and reports the fraction of the bandwidth
+// roofline that generation reaches: (weight bytes read per token x tokens/s) / the larger of
+// the two bandwidth probes around that run.
 //
 // Writes a JSON report (--out) and prints a Markdown table (also written next to the JSON).
 #include <CLI/CLI.hpp>
@@ -69,11 +71,18 @@ struct Bandwidth {
   std::vector<double> runs;
 };
 
-Bandwidth measure_bandwidth(int threads, int reps) {
-  constexpr size_t kBytes = size_t{1} << 30;  // far beyond any cache
-  std::vector<uint64_t> buf(kBytes / 8);
-  for (size_t i = 0; i < buf.size(); ++i) buf[i] = i;  // touch every page
-  kernels::ThreadPool pool(threads);
+// 512 MiB, far beyond any cache, touched once.
+const std::vector<uint64_t>& probe_buffer() {
+  static const std::vector<uint64_t> buf = [] {
+    std::vector<uint64_t> b((size_t{512} << 20) / 8);
+    for (size_t i = 0; i < b.size(); ++i) b[i] = i;
+    return b;
+  }();
+  return buf;
+}
+
+Bandwidth measure_bandwidth(kernels::ThreadPool& pool, int reps) {
+  const auto& buf = probe_buffer();
   read_gb_s(pool, buf.data(), buf.size());  // warm-up
   Bandwidth b;
   for (int r = 0; r < reps; ++r) b.runs.push_back(read_gb_s(pool, buf.data(), buf.size()));
@@ -93,16 +102,17 @@ double rss_mb(const char* key) {
   std::ifstream f("/proc/self/status");
   std::string line;
   while (std::getline(f, line))
-    if (line.rfind(key, 0) == 0) return std::stod(line.substr(std::strlen(key))) / 1024.0;
+    if (line.rfind(key, 0) == 0) return std::stod(line.substr(std::strlen(key))) * 1024.0 / 1e6;  // kB -> MB
   return 0;
 }
 
 struct RunResult {
   std::vector<double> pp, tg;
+  std::vector<double> bw;  // per repetition: the larger bandwidth probe around the generation run
   model::StageTimes pp_stages, tg_stages;  // of the last run
 };
 
-RunResult run_model(const model::Model& m, int threads, int n_pp, int n_tg, int reps, uint32_t seed) {
+RunResult run_model(const model::Model& m, int threads, int n_pp, int n_tg, int reps, int bw_reps, uint32_t seed) {
   kernels::ThreadPool pool(threads);
   sched::CpuBackend cpu(pool);
   model::Session s(m, cpu, cpu, pool, model::SessionOptions{std::max(n_pp, n_tg) + 1});
@@ -130,9 +140,11 @@ RunResult run_model(const model::Model& m, int threads, int n_pp, int n_tg, int 
     s.reset();
     s.reset_times();
     int32_t next = prompt[0];
+    const double bw_before = measure_bandwidth(pool, bw_reps).best;
     const auto t1 = Clock::now();
     for (int i = 0; i < n_tg; ++i) next = argmax(s.eval(std::span<const int32_t>(&next, 1), false));
     r.tg.push_back(n_tg / seconds_since(t1));
+    r.bw.push_back(std::max(bw_before, measure_bandwidth(pool, bw_reps).best));
     r.tg_stages = s.times();
   }
   return r;
@@ -144,14 +156,18 @@ int main(int argc, char** argv) {
   CLI::App app{"CPU runtime benchmark: prompt processing and generation on whole models"};
   std::vector<std::string> models;
   std::vector<int> threads = {1, 2};
-  int n_pp = 128, n_tg = 64, reps = 3, bw_reps = 5;
+  int n_pp = 128, n_tg = 64, reps = 5, bw_reps = 2;
   std::string out;
+  std::vector<std::string> heads = {"stored", "q8"};
   app.add_option("-m,--model", models, "GGUF model(s)")->required();
+  app.add_option("--heads", heads, "LM head variants: stored (as in the file), q8 (--quantize-head)")
+      ->capture_default_str();
   app.add_option("-t,--threads", threads, "thread counts")->capture_default_str();
   app.add_option("--pp", n_pp, "prompt tokens")->capture_default_str();
   app.add_option("--tg", n_tg, "generated tokens")->capture_default_str();
   app.add_option("-r,--reps", reps, "repetitions (medians reported)")->capture_default_str();
-  app.add_option("--bw-reps", bw_reps, "repetitions of the bandwidth measurement")->capture_default_str();
+  app.add_option("--bw-reps", bw_reps, "reads of the 512 MiB probe buffer per bandwidth probe (best kept)")
+      ->capture_default_str();
   app.add_option("-o,--out", out, "JSON report path (a .md table is written next to it)");
   CLI11_PARSE(app, argc, argv);
 
@@ -163,19 +179,27 @@ int main(int argc, char** argv) {
     report["tg_tokens"] = n_tg;
     report["reps"] = reps;
 
-    // Bandwidth first (before any model is mapped), and again at the end: the machine is shared,
-    // so both are reported and the larger (the harder roofline) is used.
+    // Bandwidth alone, before any model is mapped (for the record; the roofline of each run uses
+    // the probes taken around that run).
     std::map<int, Bandwidth> bw;
-    for (int t : threads) bw[t] = measure_bandwidth(t, bw_reps);
+    for (int t : threads) {
+      kernels::ThreadPool pool(t);
+      bw[t] = measure_bandwidth(pool, 3);
+    }
 
     std::ostringstream table;
     table << "| model | type | threads | pp" << n_pp << " tok/s | tg" << n_tg
           << " tok/s | weight MB/token | read GB/s | roofline tok/s | tg / roofline |\n"
           << "|---|---|---|---|---|---|---|---|---|\n";
-    for (const std::string& path : models) {
+    for (const std::string& path : models)
+      for (const std::string& head : heads) {
+      if (head != "stored" && head != "q8") throw std::runtime_error("--heads: unknown head variant " + head);
+      const double rss_before = rss_mb("VmRSS:");
       const auto t_load = Clock::now();
       const gguf::File file = gguf::File::open(path);
-      const model::Model m = model::Model::load(file);
+      model::ModelOptions mopt;
+      mopt.quantize_head = head == "q8";
+      const model::Model m = model::Model::load(file, mopt);
       // Repack once (the sessions below reuse it), and time it.
       {
         kernels::ThreadPool pool(threads.back());
@@ -191,23 +215,29 @@ int main(int argc, char** argv) {
         file_ternary_bytes += l->w.info().n_bytes;
         type = gguf::type_name(l->w.type_id());
       }
-      const uint64_t head_bytes = m.output().info().n_bytes;
+      const uint64_t head_bytes = m.output_q8() ? m.output_q8()->bytes() : m.output().info().n_bytes;
+      const std::string label = type + (head == "q8" ? "+q8head" : "");
       const uint64_t bytes_per_token = ternary_bytes + head_bytes;
       json jm;
       jm["path"] = path;
       jm["type"] = type;
       jm["file_bytes"] = file.bytes().size();
       jm["load_and_repack_s"] = load_s;
-      jm["rss_after_load_mb"] = rss_mb("VmRSS:");
+      // Resident memory this model added (the process also holds the bandwidth probe buffer):
+      // after load and repacking, and after the runs (KV cache, scratch, embedding rows touched).
+      jm["model_rss_after_load_mb"] = rss_mb("VmRSS:") - rss_before;
       jm["ternary_bytes_file"] = file_ternary_bytes;
       jm["ternary_bytes_packed"] = ternary_bytes;
       jm["head_bytes"] = head_bytes;
-      jm["head_type"] = gguf::type_name(m.output().type_id());
+      jm["head_type"] = m.output_q8() ? std::string("Q8 (repacked)") : gguf::type_name(m.output().type_id());
+      jm["label"] = label;
       jm["weight_bytes_per_token"] = bytes_per_token;
       for (int t : threads) {
-        const RunResult r = run_model(m, t, n_pp, n_tg, reps, 1234);
-        const double pp = median(r.pp), tg = median(r.tg);
-        const double gbs = bw[t].best;
+        const RunResult r = run_model(m, t, n_pp, n_tg, reps, bw_reps, 1234);
+        std::vector<double> fractions;
+        for (size_t i = 0; i < r.tg.size(); ++i)
+          fractions.push_back(r.tg[i] * static_cast<double>(bytes_per_token) / (r.bw[i] * 1e9));
+        const double pp = median(r.pp), tg = median(r.tg), gbs = median(r.bw), fraction = median(fractions);
         const double roof = gbs * 1e9 / static_cast<double>(bytes_per_token);
         json jt;
         jt["pp" + std::to_string(n_pp) + "_tok_s"] = pp;
@@ -215,8 +245,10 @@ int main(int argc, char** argv) {
         jt["pp_runs"] = r.pp;
         jt["tg_runs"] = r.tg;
         jt["mem_read_gb_s"] = gbs;
+        jt["mem_read_gb_s_runs"] = r.bw;
         jt["tg_roofline_tok_s"] = roof;
-        jt["tg_roofline_fraction"] = tg / roof;
+        jt["tg_roofline_fraction"] = fraction;
+        jt["tg_roofline_fraction_runs"] = fractions;
         auto stages = [](const model::StageTimes& st, int n) {
           return json{{"bitlinear", st.bitlinear_s * 1e3 / n},
                       {"attention", st.attention_s * 1e3 / n},
@@ -226,18 +258,24 @@ int main(int argc, char** argv) {
         jt["tg_stage_ms_per_token"] = stages(r.tg_stages, n_tg);
         jt["pp_stage_ms_per_token"] = stages(r.pp_stages, n_pp);
         jm["threads"][std::to_string(t)] = jt;
-        table << "| " << path.substr(path.find_last_of('/') + 1) << " | " << type << " | " << t << " | " << std::fixed
+        table << "| " << path.substr(path.find_last_of('/') + 1) << " | " << label << " | " << t << " | " << std::fixed
               << std::setprecision(1) << pp << " | " << tg << " | " << std::setprecision(0)
               << bytes_per_token / 1e6 << " | " << std::setprecision(1) << gbs << " | " << roof << " | "
-              << std::setprecision(2) << tg / roof << " |\n";
-        std::cerr << path << " t=" << t << ": pp " << pp << " tok/s, tg " << tg << " tok/s (" << tg / roof
+              << std::setprecision(2) << fraction << " |\n";
+        report["results"][label][std::to_string(t)] = {{"pp" + std::to_string(n_pp) + "_tok_s", pp},
+                                                       {"tg" + std::to_string(n_tg) + "_tok_s", tg},
+                                                       {"mem_read_gb_s", gbs},
+                                                       {"tg_roofline_fraction", fraction}};
+        std::cerr << label << " " << path << " t=" << t << ": pp " << pp << " tok/s, tg " << tg << " tok/s (" << fraction
                   << " of roofline)\n";
       }
-      jm["peak_rss_mb"] = rss_mb("VmHWM:");
+      jm["model_rss_after_runs_mb"] = rss_mb("VmRSS:") - rss_before;
+      jm["file_mb"] = static_cast<double>(file.bytes().size()) / 1e6;
       report["models"].push_back(jm);
-    }
+      }
     for (int t : threads) {
-      const Bandwidth again = measure_bandwidth(t, bw_reps);
+      kernels::ThreadPool pool(t);
+      const Bandwidth again = measure_bandwidth(pool, 3);
       json jb;
       jb["best"] = std::max(bw[t].best, again.best);
       jb["median_start"] = bw[t].median;
