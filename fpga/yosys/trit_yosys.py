@@ -116,16 +116,10 @@ select -count t:$alu t:$add t:$sub
 def synth_xilinx(args) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         stat = Path(tmp) / "stat.json"
+        # Yosys 0.23 merges each PE's adder tree into one $macc (alumacc) and maps it into a LUT
+        # compressor array: its LUT counts are an upper bound for the array, not a vendor-tool
+        # estimate (a vendor tool keeps the tree as carry-chain adders).
         synth = f"synth_xilinx -family {args.family} -top {args.top} -flatten -noiopad"
-        if args.macc_as_adders:
-            # synth_xilinx's coarse step with every $macc (alumacc merges each PE's adder tree
-            # into one) turned back into two-input adders, which then map to carry chains like
-            # the tree a vendor tool builds; stock Yosys 0.23 maps a $macc into a LUT compressor
-            # array about three times larger.
-            synth = (f"{synth} -run :coarse\n"
-                     "techmap -map +/cmp2lut.v -map +/cmp2lcu.v -D LUT_WIDTH=6\n"
-                     "alumacc\nmaccmap -unmap\nopt\nshare\nopt\nmemory -nomap\nopt_clean\n"
-                     f"{synth} -run map_memory:")
         script = front(args) + f"""{synth}
 log MARK-DSP
 select -list t:DSP*
@@ -147,7 +141,7 @@ select -assert-none t:DSP*
     bram18 = cells.get("RAMB18E2", 0) + cells.get("RAMB18E1", 0)
     carry = sum(v for k, v in cells.items() if k.startswith("CARRY"))
     summary = {"top": args.top, "params": dict(p.split("=", 1) for p in args.param), "family": args.family,
-               "flow": "synth_xilinx, $macc as adders" if args.macc_as_adders else "synth_xilinx",
+               "flow": "synth_xilinx",
                "lut": lut, "lutram_cells": lutram, "ff": ff, "bram36": bram36, "bram18": bram18,
                "carry": carry, "dsp": sum(dsp.values()), "cells_by_type": dict(sorted(cells.items()))}
     if args.json:
@@ -187,8 +181,6 @@ def main() -> int:
     ap.add_argument("--expect-module", action="append", default=[], help="module that must be elaborated")
     ap.add_argument("--family", default="xcup")
     ap.add_argument("--json", help="synth-xilinx: where to write the cell counts")
-    ap.add_argument("--macc-as-adders", action="store_true",
-                    help="synth-xilinx: map multi-operand sums as two-input adders (see synth_xilinx())")
     args = ap.parse_args()
     return {"no-mul": no_mul, "synth-xilinx": synth_xilinx, "bad-config": bad_config}[args.mode](args)
 
