@@ -19,6 +19,8 @@ namespace {
 thread_local bool t_in_region = false;
 
 using Clock = std::chrono::steady_clock;
+
+constexpr uint64_t kOpen = uint64_t{1} << 63;
 }  // namespace
 
 ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
@@ -33,13 +35,31 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
+void ThreadPool::record_error() {
+  std::lock_guard<std::mutex> lock(error_mu_);
+  if (!error_) error_ = std::current_exception();
+}
+
 void ThreadPool::execute(int index) {
   t_in_region = true;
   try {
     call_(ctx_, index, n_threads_);
   } catch (...) {
-    std::lock_guard<std::mutex> lock(error_mu_);
-    if (!error_) error_ = std::current_exception();
+    record_error();
+  }
+  t_in_region = false;
+}
+
+void ThreadPool::run_chunks() {
+  t_in_region = true;
+  for (;;) {
+    const int64_t b = next_.fetch_add(chunk_, std::memory_order_relaxed);
+    if (b >= chunk_end_) break;
+    try {
+      (*chunk_fn_)(b, std::min(chunk_end_, b + chunk_));
+    } catch (...) {
+      record_error();
+    }
   }
   t_in_region = false;
 }
@@ -62,11 +82,44 @@ void ThreadPool::worker_loop(int index) {
         }
       }
     }
-    seen = now;
     if (stop_.load(std::memory_order_acquire)) return;
-    execute(index);
-    if (pending_.fetch_sub(1, std::memory_order_seq_cst) == 1 && caller_waiting_.load(std::memory_order_seq_cst))
-      pending_.notify_one();
+    // The kind belongs to epoch `now` only if no newer region was published meanwhile (a worker
+    // that slept through a joinable region may wake while the caller sets up the next one).
+    const Kind kind = kind_.load(std::memory_order_acquire);
+    if (epoch_.load(std::memory_order_acquire) != now) continue;
+    seen = now;
+    if (kind == Kind::AllThreads) {
+      execute(index);
+      if (pending_.fetch_sub(1, std::memory_order_seq_cst) == 1 && caller_waiting_.load(std::memory_order_seq_cst))
+        pending_.notify_one();
+      continue;
+    }
+    // Joinable: take part only while the region is open (a late worker must not touch a region
+    // the caller has finished, nor the next one's state as it is being written).
+    uint64_t s = pending_.load(std::memory_order_acquire);
+    bool joined = false;
+    while ((s & kOpen) != 0 && !joined) joined = pending_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel);
+    if (!joined) continue;
+    run_chunks();
+    const uint64_t left = pending_.fetch_sub(1, std::memory_order_seq_cst) - 1;
+    if (left == 0 && caller_waiting_.load(std::memory_order_seq_cst)) pending_.notify_one();
+  }
+}
+
+void ThreadPool::wait_until(const std::atomic<uint64_t>& word, bool (*done)(uint64_t)) {
+  // Spin, then sleep (a worker may have been descheduled on a busy machine; sleeping gives it
+  // the core, and the last worker to finish wakes us).
+  const auto deadline = Clock::now() + std::chrono::microseconds(kCallerSpinMicros);
+  for (int i = 0;; ++i) {
+    uint64_t v = word.load(std::memory_order_acquire);
+    if (done(v)) return;
+    if ((i & 63) == 63 && Clock::now() > deadline) {
+      caller_waiting_.store(true, std::memory_order_seq_cst);
+      while (!done(v = word.load(std::memory_order_seq_cst))) word.wait(v, std::memory_order_seq_cst);
+      caller_waiting_.store(false, std::memory_order_relaxed);
+      return;
+    }
+    TRIT_CPU_RELAX();
   }
 }
 
@@ -75,27 +128,15 @@ void ThreadPool::run_impl(Call call, void* ctx) {
     call(ctx, 0, 1);
     return;
   }
+  kind_.store(Kind::AllThreads, std::memory_order_relaxed);
   call_ = call;
   ctx_ = ctx;
   error_ = nullptr;
-  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
-  epoch_.fetch_add(1, std::memory_order_seq_cst);  // publishes call_/ctx_ (release)
+  pending_.store(static_cast<uint64_t>(n_threads_ - 1), std::memory_order_relaxed);
+  epoch_.fetch_add(1, std::memory_order_seq_cst);  // publishes the region (release)
   if (sleepers_.load(std::memory_order_seq_cst) > 0) epoch_.notify_all();
   execute(0);
-  // Wait for the workers: spin, then sleep (a worker may have been descheduled on a busy
-  // machine; sleeping gives it the core, and the last worker to finish wakes us).
-  const auto deadline = Clock::now() + std::chrono::microseconds(kCallerSpinMicros);
-  for (int i = 0;; ++i) {
-    int left = pending_.load(std::memory_order_acquire);
-    if (left == 0) break;
-    if ((i & 63) == 63 && Clock::now() > deadline) {
-      caller_waiting_.store(true, std::memory_order_seq_cst);
-      while ((left = pending_.load(std::memory_order_seq_cst)) != 0) pending_.wait(left, std::memory_order_seq_cst);
-      caller_waiting_.store(false, std::memory_order_relaxed);
-      break;
-    }
-    TRIT_CPU_RELAX();
-  }
+  wait_until(pending_, [](uint64_t v) { return v == 0; });
   if (error_) {
     std::exception_ptr e = error_;
     error_ = nullptr;
@@ -113,15 +154,24 @@ void ThreadPool::parallel_for(int64_t begin, int64_t end, int64_t grain,
     return;
   }
   // A few chunks per thread balance uneven work and threads that were descheduled.
-  const int64_t chunk = std::max(grain, (n + 4 * n_threads_ - 1) / (4 * n_threads_));
-  alignas(64) std::atomic<int64_t> next{begin};
-  run([&](int, int) {
-    for (;;) {
-      const int64_t b = next.fetch_add(chunk, std::memory_order_relaxed);
-      if (b >= end) return;
-      fn(b, std::min(end, b + chunk));
-    }
-  });
+  kind_.store(Kind::Joinable, std::memory_order_relaxed);
+  chunk_fn_ = &fn;
+  chunk_end_ = end;
+  chunk_ = std::max(grain, (n + 4 * n_threads_ - 1) / (4 * n_threads_));
+  next_.store(begin, std::memory_order_relaxed);
+  error_ = nullptr;
+  pending_.store(kOpen, std::memory_order_release);  // joining workers acquire the chunk state
+  epoch_.fetch_add(1, std::memory_order_seq_cst);     // wakes them
+  if (sleepers_.load(std::memory_order_seq_cst) > 0) epoch_.notify_all();
+  run_chunks();
+  // Every chunk is taken: close the region, then wait for the workers that joined it.
+  pending_.fetch_and(~kOpen, std::memory_order_seq_cst);
+  wait_until(pending_, [](uint64_t v) { return v == 0; });
+  if (error_) {
+    std::exception_ptr e = error_;
+    error_ = nullptr;
+    std::rethrow_exception(e);
+  }
 }
 
 }  // namespace trit::kernels

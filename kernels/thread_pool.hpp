@@ -5,8 +5,13 @@
 // long, so dispatch must cost about a microsecond: a region is published with one atomic
 // increment, workers spin on it (with `pause`) for a while after each region and only then
 // sleep on a futex (std::atomic::wait); the caller spins for the workers to finish, and sleeps
-// too if they take long (a worker descheduled on a busy machine then gets the core back). An
-// idle pool burns a core for at most kSpinMicros after its last region.
+// too if they take long. An idle pool burns a core for at most kSpinMicros after its last
+// region.
+//
+// parallel_for regions are joinable: a worker takes part only if it arrives while chunks are
+// left, and the caller closes the region once they are all taken, then waits only for workers
+// that joined. On a shared machine a worker that is descheduled therefore never holds up a
+// region: the caller does its share (without this, every region waits a scheduler time slice).
 #pragma once
 
 #include <atomic>
@@ -30,8 +35,9 @@ class ThreadPool {
   int size() const { return n_threads_; }
 
   // Calls fn(thread, n_threads) once on every thread of the pool (the caller is thread 0) and
-  // returns when all have returned. The first exception thrown is rethrown here after every
-  // thread has finished. Called from inside a region, it runs fn(0, 1) inline.
+  // returns when all have returned (every thread must take part: for per-thread work such as
+  // bandwidth probes). The first exception thrown is rethrown here after every thread has
+  // finished. Called from inside a region, it runs fn(0, 1) inline.
   template <typename F>
   void run(F&& fn) {
     run_impl(
@@ -40,7 +46,7 @@ class ThreadPool {
   }
 
   // Calls fn(begin_i, end_i) over disjoint chunks covering [begin, end), chunks of at least
-  // `grain` items taken dynamically by whichever thread is free, and returns when all are
+  // `grain` items taken dynamically by whichever threads take part, and returns when all are
   // done. Exceptions as for run().
   void parallel_for(int64_t begin, int64_t end, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
@@ -51,17 +57,28 @@ class ThreadPool {
 
  private:
   using Call = void (*)(void* ctx, int thread, int n_threads);
+  enum class Kind { AllThreads, Joinable };
   void run_impl(Call call, void* ctx);
   void worker_loop(int index);
   void execute(int index);
+  void run_chunks();
+  void record_error();
+  void wait_until(const std::atomic<uint64_t>& word, bool (*done)(uint64_t));
 
   int n_threads_;
   std::vector<std::thread> workers_;
-  // Region state, written by the caller before it bumps epoch_.
+  // Region state, written by the caller before it bumps epoch_ (joinable regions' chunk state
+  // is read only after joining through pending_, which orders it).
+  std::atomic<Kind> kind_{Kind::AllThreads};
   Call call_ = nullptr;
   void* ctx_ = nullptr;
+  const std::function<void(int64_t, int64_t)>* chunk_fn_ = nullptr;
+  int64_t chunk_end_ = 0, chunk_ = 1;
+  alignas(64) std::atomic<int64_t> next_{0};
   alignas(64) std::atomic<uint64_t> epoch_{0};
-  alignas(64) std::atomic<int> pending_{0};   // workers still inside the current region
+  // AllThreads: workers still inside the region. Joinable: bit 63 = open, low bits = workers
+  // that joined and have not left.
+  alignas(64) std::atomic<uint64_t> pending_{0};
   alignas(64) std::atomic<int> sleepers_{0};  // workers blocked in epoch_.wait
   std::atomic<bool> caller_waiting_{false};   // the caller is blocked in pending_.wait
   std::atomic<bool> stop_{false};

@@ -169,10 +169,20 @@ int main(int argc, char** argv) {
   app.add_option("--bw-reps", bw_reps, "reads of the 512 MiB probe buffer per bandwidth probe (best kept)")
       ->capture_default_str();
   app.add_option("-o,--out", out, "JSON report path (a .md table is written next to it)");
+  bool append = false;
+  app.add_flag("--append", append, "add to an existing report (one model per run, to save disk)");
   CLI11_PARSE(app, argc, argv);
 
   try {
     json report;
+    std::string old_table;
+    if (append && !out.empty() && std::ifstream(out)) {
+      std::ifstream(out) >> report;
+      std::ifstream md(out.substr(0, out.find_last_of('.')) + ".md");
+      std::string line;
+      for (int i = 0; std::getline(md, line); ++i)
+        if (i >= 2) old_table += line + "\n";  // rows after the header
+    }
     report["kernel_variant"] = std::string(kernels::variant_name(kernels::active_variant()));
     report["load_average_start"] = load_average();
     report["pp_tokens"] = n_pp;
@@ -190,11 +200,13 @@ int main(int argc, char** argv) {
     std::ostringstream table;
     table << "| model | type | threads | pp" << n_pp << " tok/s | tg" << n_tg
           << " tok/s | weight MB/token | read GB/s | roofline tok/s | tg / roofline |\n"
-          << "|---|---|---|---|---|---|---|---|---|\n";
+          << "|---|---|---|---|---|---|---|---|---|\n"
+          << old_table;
     for (const std::string& path : models)
       for (const std::string& head : heads) {
       if (head != "stored" && head != "q8") throw std::runtime_error("--heads: unknown head variant " + head);
       const double rss_before = rss_mb("VmRSS:");
+      const std::string load_at_start = load_average();
       const auto t_load = Clock::now();
       const gguf::File file = gguf::File::open(path);
       model::ModelOptions mopt;
@@ -231,6 +243,7 @@ int main(int argc, char** argv) {
       jm["head_bytes"] = head_bytes;
       jm["head_type"] = m.output_q8() ? std::string("Q8 (repacked)") : gguf::type_name(m.output().type_id());
       jm["label"] = label;
+      jm["load_average"] = {{"start", load_at_start}};
       jm["weight_bytes_per_token"] = bytes_per_token;
       for (int t : threads) {
         const RunResult r = run_model(m, t, n_pp, n_tg, reps, bw_reps, 1234);
@@ -270,6 +283,7 @@ int main(int argc, char** argv) {
                   << " of roofline)\n";
       }
       jm["model_rss_after_runs_mb"] = rss_mb("VmRSS:") - rss_before;
+      jm["load_average"]["end"] = load_average();
       jm["file_mb"] = static_cast<double>(file.bytes().size()) / 1e6;
       report["models"].push_back(jm);
       }

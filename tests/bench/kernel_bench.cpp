@@ -14,6 +14,7 @@
 
 #include "kernels/cpu_features.hpp"
 #include "kernels/float_ops.hpp"
+#include "kernels/q8_gemm.hpp"
 #include "kernels/ternary_gemm.hpp"
 #include "kernels/thread_pool.hpp"
 
@@ -30,10 +31,12 @@ Variant variant_arg(benchmark::State& state) {
   return all[i < n ? i : n - 1];
 }
 
-void all_variants(benchmark::internal::Benchmark* b, const std::vector<std::vector<int64_t>>& shapes) {
+// Every variant (the scalar one only where it finishes in reasonable time).
+void all_variants(benchmark::internal::Benchmark* b, const std::vector<std::vector<int64_t>>& shapes,
+                  bool with_scalar = true) {
   int n = 0;
   available_variants(&n);
-  for (int v = 0; v < n; ++v)
+  for (int v = with_scalar ? 0 : 1; v < n; ++v)
     for (const auto& s : shapes) {
       std::vector<int64_t> args{v};
       args.insert(args.end(), s.begin(), s.end());
@@ -144,7 +147,8 @@ void BM_TernaryGemm(benchmark::State& state) {
 BENCHMARK(BM_TernaryGemm)
     ->Apply([](benchmark::internal::Benchmark* b) {
       all_variants(b, {{0, 2560, 2560, 128}, {0, 6912, 2560, 128}, {0, 2560, 6912, 128}, {1, 2560, 2560, 128},
-                       {1, 6912, 2560, 128}, {1, 2560, 6912, 128}});
+                       {1, 6912, 2560, 128}, {1, 2560, 6912, 128}},
+                   false);
     })
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
@@ -172,9 +176,56 @@ void BM_FloatGemm(benchmark::State& state) {
   state.SetLabel(std::string(variant_name(v)));
 }
 BENCHMARK(BM_FloatGemm)
-    ->Apply([](benchmark::internal::Benchmark* b) { all_variants(b, {{1, 128256, 2560, 1}, {2, 128256, 2560, 1}, {1, 8192, 2560, 64}}); })
+    ->Apply([](benchmark::internal::Benchmark* b) {
+      all_variants(b, {{1, 128256, 2560, 1}, {2, 128256, 2560, 1}});
+      all_variants(b, {{1, 8192, 2560, 64}}, false);
+    })
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// Quantised LM head GEMV: args variant, N, K. Bytes = the repacked head (8.5 bits per weight).
+void BM_Q8Gemv(benchmark::State& state) {
+  set_active_variant(variant_arg(state));
+  const int64_t N = state.range(1), K = state.range(2);
+  Q8Matrix w(N, K);
+  std::mt19937 rng(5);
+  std::vector<float> row(static_cast<size_t>(K));
+  for (int64_t n = 0; n < N; ++n) {
+    for (auto& f : row) f = static_cast<float>(rng() % 2001) / 1000.0f - 1.0f;
+    w.set_row(n, row.data());
+  }
+  Q8Activations x;
+  x.quantize(row.data(), 1, K, K, w.cols_padded());
+  std::vector<float> y(static_cast<size_t>(N));
+  for (auto _ : state) {
+    gemm_q8(w, 0, N, x.input(), y.data(), N);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * w.bytes()));
+  state.SetLabel(std::string(variant_name(variant_arg(state))));
+}
+BENCHMARK(BM_Q8Gemv)
+    ->Apply([](benchmark::internal::Benchmark* b) { all_variants(b, {{128256, 2560}}); })
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// Attention of one head over n_keys cached positions (hd = 128): args variant, n_keys.
+// Bytes = the K and V rows read.
+void BM_AttentionHead(benchmark::State& state) {
+  set_active_variant(variant_arg(state));
+  const int64_t n_keys = state.range(1), hd = 128, ld = 640;
+  std::vector<float> q(static_cast<size_t>(hd), 0.1f), K(static_cast<size_t>(n_keys * ld)), V(K.size()),
+      out(static_cast<size_t>(hd)), s(static_cast<size_t>(n_keys));
+  std::mt19937 rng(6);
+  for (auto& f : K) f = static_cast<float>(rng() % 2001) / 1000.0f - 1.0f;
+  for (auto& f : V) f = static_cast<float>(rng() % 2001) / 1000.0f - 1.0f;
+  for (auto _ : state) {
+    attention_head(q.data(), K.data(), V.data(), ld, n_keys, hd, 0.088f, out.data(), s.data());
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * n_keys * hd * 8);
+}
+BENCHMARK(BM_AttentionHead)->Apply([](benchmark::internal::Benchmark* b) { all_variants(b, {{64}, {512}}); });
 
 // Activation quantiser and RMSNorm on a hidden-size row: args variant, n.
 void BM_Quantize(benchmark::State& state) {
@@ -209,6 +260,15 @@ void BM_ThreadPoolRegion(benchmark::State& state) {
   benchmark::DoNotOptimize(hits.load());
 }
 BENCHMARK(BM_ThreadPoolRegion)->Arg(1)->Arg(2)->UseRealTime();
+
+// A parallel_for of 64 tiny items on 2 threads: the joinable region decode uses.
+void BM_ThreadPoolParallelFor(benchmark::State& state) {
+  ThreadPool pool(static_cast<int>(state.range(0)));
+  std::atomic<int64_t> sum{0};
+  for (auto _ : state) pool.parallel_for(0, 64, 1, [&](int64_t b, int64_t e) { sum.fetch_add(e - b, std::memory_order_relaxed); });
+  benchmark::DoNotOptimize(sum.load());
+}
+BENCHMARK(BM_ThreadPoolParallelFor)->Arg(1)->Arg(2)->UseRealTime();
 
 }  // namespace
 
