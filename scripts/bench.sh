@@ -5,3 +5,5 @@ build=${1:-build}
 mkdir -p "$build/bench"
 cmake --build "$build" --target trit-accel-bench -j "$(nproc)"
 "$build/bin/trit-accel-bench" --out "$build/bench/accel.json"
+# The CPU runtime (kernels, whole-model pp/tg, bandwidth roofline): see docs/kernels.md.
+"$(dirname "$0")/bench-host.sh" "$build"
