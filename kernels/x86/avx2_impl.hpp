@@ -250,54 +250,21 @@ void attention_head(const float* q, const float* K, const float* V, int64_t ld, 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Q8 head (q8_gemm.hpp): one 256-bit vector is one 32-column block. The exact block sum comes
-// from VNNI on the unsigned weights with the -128 correction, or without VNNI from the sign
-// trick (|w| x sign(x, w): pair sums stay below 2 * 128 * 127, so maddubs cannot saturate).
-// Blocks alternate between two float accumulators.
+// Q8 head (q8_impl.hpp). The exact block sum comes from VNNI on the unsigned weights with the
+// -128 correction, or without VNNI from the sign trick (|w| x sign(x, w): pair sums stay below
+// 2 * 128 * 127, so maddubs cannot saturate).
 
-template <int MB>
-TRIT_INLINE void q8_tile(const Q8Matrix& w, int64_t n, const Q8Input& in, int64_t m0, float* Y, int64_t ldy) {
-  const int64_t kp = w.cols_padded(), blocks = kp / kQ8Block;
-  const uint8_t* r = w.row(n);
-  const uint8_t* dw = r + kp;
-  __m256 a[2][MB];
-  for (int m = 0; m < MB; ++m) a[0][m] = a[1][m] = _mm256_setzero_ps();
-  for (int64_t b = 0; b < blocks; ++b) {
-    const __m256i u = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r + kQ8Block * b));
-    uint16_t dh;
-    std::memcpy(&dh, dw + 2 * b, 2);
-    const float dwf = _cvtsh_ss(dh);
-#if !TRIT_AVX2_VNNI
-    const __m256i ws = _mm256_xor_si256(u, _mm256_set1_epi8(static_cast<char>(0x80)));
-    const __m256i wabs = _mm256_abs_epi8(ws);
-#endif
-    for (int m = 0; m < MB; ++m) {
-      const int64_t row = m0 + m;
-      const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in.q + row * in.kp + kQ8Block * b));
+TRIT_INLINE __m256i q8_block_sum(__m256i u, __m256i x, const int32_t* corr) {
 #if TRIT_AVX2_VNNI
-      const __m256i corr = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in.corr + row * (in.kp / 4) + 8 * b));
-      const __m256i s = _mm256_dpbusd_avx_epi32(corr, u, x);
+  return _mm256_dpbusd_avx_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(corr)), u, x);
 #else
-      const __m256i s = _mm256_madd_epi16(_mm256_maddubs_epi16(wabs, _mm256_sign_epi8(x, ws)), _mm256_set1_epi16(1));
+  (void)corr;
+  const __m256i ws = _mm256_xor_si256(u, _mm256_set1_epi8(static_cast<char>(0x80)));
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(ws), _mm256_sign_epi8(x, ws)), _mm256_set1_epi16(1));
 #endif
-      const __m256 scale = _mm256_set1_ps(dwf * in.d[row * (in.kp / kQ8Block) + b]);
-      a[b & 1][m] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), scale, a[b & 1][m]);
-    }
-  }
-  for (int m = 0; m < MB; ++m) Y[(m0 + m) * ldy + n] = Vec::hsum(_mm256_add_ps(a[0][m], a[1][m]));
 }
 
-void q8_gemm(const Q8Matrix& w, int64_t n0, int64_t n1, const Q8Input& in, float* Y, int64_t ldy) {
-  constexpr int64_t kRowBlock = 16;
-  for (int64_t nb = n0; nb < n1; nb += kRowBlock) {
-    const int64_t ne = nb + kRowBlock < n1 ? nb + kRowBlock : n1;
-    int64_t m = 0;
-    for (; m + 4 <= in.M; m += 4)
-      for (int64_t n = nb; n < ne; ++n) q8_tile<4>(w, n, in, m, Y, ldy);
-    for (; m < in.M; ++m)
-      for (int64_t n = nb; n < ne; ++n) q8_tile<1>(w, n, in, m, Y, ldy);
-  }
-}
+#include "kernels/x86/q8_impl.hpp"
 
 // max(0, g) keeps a NaN g (maxps returns its second operand when either is NaN), like std::max.
 void squared_relu_mul(float* g, const float* u, int64_t n) {
