@@ -58,7 +58,6 @@ void Q8Activations::quantize(const float* X, int64_t M, int64_t K, int64_t ldx, 
   if (nq > cap_q_) {
     q_.reset(new int8_t[nq]);
     corr_.reset(new int32_t[nq / 4]);
-    dl_.reset(new float[nq / 4]);
     cap_q_ = nq;
   }
   if (nd > cap_d_) {
@@ -80,13 +79,9 @@ void Q8Activations::quantize(const float* X, int64_t M, int64_t K, int64_t ldx, 
       }
     }
     int32_t* c = corr_.get() + m * (kp / 4);
-    float* dl = dl_.get() + m * (kp / 4);
-    for (int64_t j = 0; j < kp / 4; ++j) {
-      c[j] = -128 * (q[4 * j] + q[4 * j + 1] + q[4 * j + 2] + q[4 * j + 3]);
-      dl[j] = d[j / 8];  // lane j % 16 of chunk j / 16 covers columns 4j..4j+3, block j / 8
-    }
+    for (int64_t j = 0; j < kp / 4; ++j) c[j] = -128 * (q[4 * j] + q[4 * j + 1] + q[4 * j + 2] + q[4 * j + 3]);
   }
-  in_ = Q8Input{q_.get(), corr_.get(), d_.get(), dl_.get(), kp, M};
+  in_ = Q8Input{q_.get(), corr_.get(), d_.get(), kp, M};
 }
 
 void gemm_q8_ref(const Q8Matrix& w, int64_t n0, int64_t n1, const Q8Input& in, float* Y, int64_t ldy) {

@@ -51,7 +51,6 @@ struct Q8Input {
   const int8_t* q = nullptr;    // [M][kp]
   const int32_t* corr = nullptr;  // [M][kp/4]  -128 * (sum of each 4 consecutive q): undoes the +128
   const float* d = nullptr;     // [M][kp/32]
-  const float* dl = nullptr;    // [M][kp/4]  d of each 32-bit lane of a 64-column chunk: d[c*2 + (l >= 8)]
   int64_t kp = 0, M = 0;
 };
 
@@ -65,7 +64,7 @@ class Q8Activations {
  private:
   std::unique_ptr<int8_t[]> q_;
   std::unique_ptr<int32_t[]> corr_;
-  std::unique_ptr<float[]> d_, dl_;
+  std::unique_ptr<float[]> d_;
   size_t cap_q_ = 0, cap_d_ = 0;
   Q8Input in_;
 };
