@@ -190,7 +190,7 @@ KernelTable make_scalar_table() {
   t.rms_norm = rms_norm_ref;
   t.attention_head = attention_head_ref;
   t.squared_relu_mul = squared_relu_mul_scalar;
-  t.q8_gemm = gemm_q8_ref;
+  t.q8_gemm = q8_gemm_scalar;
   return t;
 }
 

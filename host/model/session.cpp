@@ -356,8 +356,8 @@ std::vector<float> Session::eval(std::span<const int32_t> tokens, bool all_logit
   std::vector<float> logits(static_cast<size_t>(rows * hp_.n_vocab));
   if (const kernels::Q8Matrix* q8 = model_.output_q8()) {
     head_q8_.quantize(normed.data(), rows, E, E, q8->cols_padded());
-    pool_.parallel_for(0, hp_.n_vocab, 64, [&](int64_t n0, int64_t n1) {
-      kernels::gemm_q8(*q8, n0, n1, head_q8_.input(), logits.data(), hp_.n_vocab);
+    pool_.parallel_for(0, q8->groups(), 4, [&](int64_t g0, int64_t g1) {
+      kernels::gemm_q8(*q8, g0, g1, head_q8_.input(), logits.data(), hp_.n_vocab);
     });
   } else {
     matmul_float(model_.output(), normed.data(), rows, logits.data());

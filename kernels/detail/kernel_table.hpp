@@ -20,6 +20,12 @@ struct PackedView {
   const uint8_t* data;
 };
 
+// A Q8 head matrix as plain data (layout in q8_gemm.hpp).
+struct Q8View {
+  int64_t n, kp, group_bytes;
+  const uint8_t* data;
+};
+
 // scratch: 64-byte aligned, kScratchGroups * chunks * planes * 64 bytes, private to the caller's
 // thread (kernels may pre-decode row groups into it for batches).
 using TernaryGemmFn = void (*)(const PackedView& w, int64_t g0, int64_t g1, const TernaryInput& in,
@@ -33,7 +39,8 @@ using AttentionHeadFn = void (*)(const float* q, const float* K, const float* V,
                                  int64_t hd, float scale, float* out, float* scratch);
 
 using GateFn = void (*)(float* g, const float* u, int64_t n);
-using Q8GemmFn = void (*)(const Q8Matrix& w, int64_t n0, int64_t n1, const Q8Input& in, float* Y, int64_t ldy);
+// Groups [g0, g1) (16 rows each).
+using Q8GemmFn = void (*)(const Q8View& w, int64_t g0, int64_t g1, const Q8Input& in, float* Y, int64_t ldy);
 
 struct KernelTable {
   TernaryGemmFn ternary_gemm[2] = {};  // by TernaryLayout; nullptr: not native here
@@ -50,6 +57,7 @@ float half_to_float(uint16_t h);
 uint16_t float_to_half(float f);
 
 void squared_relu_mul_scalar(float* g, const float* u, int64_t n);
+void q8_gemm_scalar(const Q8View& w, int64_t g0, int64_t g1, const Q8Input& in, float* Y, int64_t ldy);
 
 const KernelTable& scalar_table();
 #if defined(__x86_64__) || defined(_M_X64)

@@ -250,19 +250,46 @@ void attention_head(const float* q, const float* K, const float* V, int64_t ld, 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Q8 head (q8_impl.hpp). The exact block sum comes from VNNI on the unsigned weights with the
-// -128 correction, or without VNNI from the sign trick (|w| x sign(x, w): pair sums stay below
-// 2 * 128 * 127, so maddubs cannot saturate).
-
-TRIT_INLINE __m256i q8_block_sum(__m256i u, __m256i x, const int32_t* corr) {
+// Q8 head (q8_impl.hpp): 8 rows per vector (a 16-row group is two units). The exact sums come
+// from VNNI on the unsigned codes with the -128 correction as the start, or without VNNI from
+// the sign trick (|w| x sign(x, w): pair sums stay below 2 * 128 * 127, so maddubs cannot
+// saturate).
+struct Q8Ops {
+  using I = __m256i;
+  using F = __m256;
+  static constexpr int64_t L = 8;
+  static TRIT_INLINE I codes(const uint8_t* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
+  static TRIT_INLINE I bcast_x(const int8_t* p) { return bcast4(p); }
 #if TRIT_AVX2_VNNI
-  return _mm256_dpbusd_avx_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(corr)), u, x);
+  static TRIT_INLINE I init(int32_t corr) { return _mm256_set1_epi32(corr); }
+  static TRIT_INLINE I dot(I s, I u, I x) { return _mm256_dpbusd_avx_epi32(s, u, x); }
 #else
-  (void)corr;
-  const __m256i ws = _mm256_xor_si256(u, _mm256_set1_epi8(static_cast<char>(0x80)));
-  return _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(ws), _mm256_sign_epi8(x, ws)), _mm256_set1_epi16(1));
+  static TRIT_INLINE I init(int32_t) { return _mm256_setzero_si256(); }
+  static TRIT_INLINE I dot(I s, I u, I x) {
+    const __m256i ws = _mm256_xor_si256(u, _mm256_set1_epi8(static_cast<char>(0x80)));
+    const __m256i pairs = _mm256_maddubs_epi16(_mm256_abs_epi8(ws), _mm256_sign_epi8(x, ws));
+    return _mm256_add_epi32(s, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+  }
 #endif
-}
+  static TRIT_INLINE I add_int(I a, I b) { return _mm256_add_epi32(a, b); }
+  static TRIT_INLINE F scales(const uint8_t* p) {
+    return _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  static TRIT_INLINE F zero() { return _mm256_setzero_ps(); }
+  static TRIT_INLINE F set1(float f) { return _mm256_set1_ps(f); }
+  static TRIT_INLINE F to_float(I v) { return _mm256_cvtepi32_ps(v); }
+  static TRIT_INLINE F mul(F a, F b) { return _mm256_mul_ps(a, b); }
+  static TRIT_INLINE F add(F a, F b) { return _mm256_add_ps(a, b); }
+  static TRIT_INLINE void store(float* y, F v, int64_t count) {
+    if (count == L) {
+      _mm256_storeu_ps(y, v);
+      return;
+    }
+    alignas(32) float t[L];
+    _mm256_store_ps(t, v);
+    for (int64_t i = 0; i < count; ++i) y[i] = t[i];
+  }
+};
 
 #include "kernels/x86/q8_impl.hpp"
 

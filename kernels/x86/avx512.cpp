@@ -402,12 +402,29 @@ void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Q8 head (q8_impl.hpp) on 256-bit vectors, one 32-column block each, with EVEX VNNI: measured
-// faster than 512-bit chunks of two blocks, whose per-lane scales cost a permute per chunk.
-
-TRIT_INLINE __m256i q8_block_sum(__m256i u, __m256i x, const int32_t* corr) {
-  return _mm256_dpbusd_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(corr)), u, x);
-}
+// Q8 head (q8_impl.hpp): 16 rows per vector, codes taken unsigned by VNNI with the -128
+// correction as each block sum's start.
+struct Q8Ops {
+  using I = __m512i;
+  using F = __m512;
+  static constexpr int64_t L = 16;
+  static TRIT_INLINE I codes(const uint8_t* p) { return _mm512_load_si512(p); }
+  static TRIT_INLINE I bcast_x(const int8_t* p) { return bcast4(p); }
+  static TRIT_INLINE I init(int32_t corr) { return _mm512_set1_epi32(corr); }
+  static TRIT_INLINE I dot(I s, I u, I x) { return _mm512_dpbusd_epi32(s, u, x); }
+  static TRIT_INLINE I add_int(I a, I b) { return _mm512_add_epi32(a, b); }
+  static TRIT_INLINE F scales(const uint8_t* p) {
+    return _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+  static TRIT_INLINE F zero() { return _mm512_setzero_ps(); }
+  static TRIT_INLINE F set1(float f) { return _mm512_set1_ps(f); }
+  static TRIT_INLINE F to_float(I v) { return _mm512_cvtepi32_ps(v); }
+  static TRIT_INLINE F mul(F a, F b) { return _mm512_mul_ps(a, b); }
+  static TRIT_INLINE F add(F a, F b) { return _mm512_add_ps(a, b); }
+  static TRIT_INLINE void store(float* y, F v, int64_t count) {
+    _mm512_mask_storeu_ps(y, static_cast<__mmask16>((1u << count) - 1u), v);
+  }
+};
 
 #include "kernels/x86/q8_impl.hpp"
 

@@ -1,58 +1,103 @@
-// Q8 head GEMV/GEMM (q8_gemm.hpp) on 256-bit vectors, included inside a variant file's
-// anonymous namespace after it defines q8_block_sum(u, x, corr): the exact integer sums of one
-// 32-column block in 8 lanes (u: weights + 128, x: activations, corr: their -128 correction).
-// Each block's sum is scaled by dw * dx and accumulated in float, blocks alternating between two
-// accumulators, then the lanes are summed: the same order for every batch size and row range.
+// Q8 head GEMV/GEMM (q8_gemm.hpp), included inside a variant file's anonymous namespace after it
+// defines `Q8Ops`: L (rows per vector, 8 or 16), vector types I (int32 lanes) and F (float
+// lanes), and
+//   codes(p)        L x 4 code bytes: four columns of L rows, one row per 32-bit lane
+//   bcast_x(p)      four activation bytes into every lane
+//   init(corr)      a block sum's start value (the -128 correction, where dot() takes the
+//                   stored unsigned codes as they are)
+//   dot(s, u, x)    s + per-lane sum of the four products (code - 128) x activation, exactly
+//   add_int(a, b)   lane-wise int32 sum
+//   scales(p)       L fp16 -> float
+//   zero, set1, to_float, mul, add, store(y, v, count)
+//
+// A 16-row group is 16 / L "units" of L rows; unit p of a group has its lanes at byte 4 L p of
+// every 64-byte quad and at scale L p of every block's 16. Each row accumulates
+// float(isum_b) * (dw_b * dx_b) in block order with separate multiplies and adds, as the
+// scalar reference does, so every variant is bit-identical to it.
 
-TRIT_INLINE float q8_hsum(__m256 v) {
-  const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  return _mm_cvtss_f32(_mm_add_ss(t, _mm_movehdup_ps(t)));
-}
-
-template <int MB>
-TRIT_INLINE void q8_tile(const Q8Matrix& w, int64_t n, const Q8Input& in, int64_t m0, float* Y, int64_t ldy) {
-  const int64_t kp = w.cols_padded(), blocks = kp / kQ8Block;  // blocks is even (kp % 64 == 0)
-  const uint8_t* r = w.row(n);
-  const uint8_t* dw = r + kp;
-  __m256 a[2][MB];
-  for (int m = 0; m < MB; ++m) a[0][m] = a[1][m] = _mm256_setzero_ps();
-  // dw * dx of 8 blocks at a time in one vector; each block's scale is then one lane broadcast.
-  for (int64_t b0 = 0; b0 < blocks; b0 += 8) {
-    const int64_t nb = blocks - b0 < 8 ? blocks - b0 : 8;
-    alignas(16) uint16_t dw8[8] = {};
-    std::memcpy(dw8, dw + 2 * b0, static_cast<size_t>(nb) * 2);
-    const __m256 dwv = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(dw8)));
-    __m256 scales[MB];
-    for (int m = 0; m < MB; ++m) {
-      alignas(32) float dx8[8] = {};
-      std::memcpy(dx8, in.d + (m0 + m) * (in.kp / kQ8Block) + b0, static_cast<size_t>(nb) * 4);
-      scales[m] = _mm256_mul_ps(dwv, _mm256_load_ps(dx8));
-    }
-    for (int64_t j = 0; j < nb; ++j) {
-      const int64_t b = b0 + j;
-      const __m256i u = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r + kQ8Block * b));
-      const __m256i lane = _mm256_set1_epi32(static_cast<int>(j));
+template <int MB, int NU>
+TRIT_INLINE void q8_tile(const Q8View& w, int64_t u0, const Q8Input& in, int64_t m0, float* Y, int64_t ldy) {
+  using I = typename Q8Ops::I;
+  using F = typename Q8Ops::F;
+  constexpr int64_t L = Q8Ops::L, P = kQ8Rows / L;
+  const int64_t nb = w.kp / kQ8Block;
+  const uint8_t* codes[NU];
+  const uint8_t* scales[NU];
+  for (int j = 0; j < NU; ++j) {
+    const int64_t u = u0 + j;
+    const uint8_t* group = w.data + (u / P) * w.group_bytes;
+    codes[j] = group + (u % P) * 4 * L;
+    scales[j] = group + 2 * kQ8Rows * kQ8Block + (u % P) * 2 * L;
+  }
+  const int8_t* xr[MB];
+  const int32_t* corr[MB];
+  const float* dx[MB];
+  for (int m = 0; m < MB; ++m) {
+    xr[m] = in.q + (m0 + m) * in.kp;
+    corr[m] = in.corr + (m0 + m) * nb;
+    dx[m] = in.d + (m0 + m) * nb;
+  }
+  F acc[MB][NU];
+  for (int m = 0; m < MB; ++m)
+    for (int j = 0; j < NU; ++j) acc[m][j] = Q8Ops::zero();
+  for (int64_t b = 0; b < nb; ++b) {
+    const int64_t pair = (b / 2) * kQ8PairBytes;
+    const int64_t code_off = pair + (b % 2) * kQ8Rows * kQ8Block, scale_off = pair + (b % 2) * kQ8Rows * 2;
+    // Few tiles in flight: even and odd quads in two chains (exact integer sums either way).
+    constexpr int C = MB * NU < 4 ? 2 : 1;
+    I s[C][MB][NU];
+    for (int m = 0; m < MB; ++m)
+      for (int j = 0; j < NU; ++j) {
+        s[0][m][j] = Q8Ops::init(corr[m][b]);
+        if constexpr (C == 2) s[C - 1][m][j] = Q8Ops::init(0);
+      }
+    for (int q = 0; q < kQ8Block / 4; ++q) {
+      I u[NU];
+      for (int j = 0; j < NU; ++j) u[j] = Q8Ops::codes(codes[j] + code_off + q * kQ8Rows * 4);
       for (int m = 0; m < MB; ++m) {
-        const int64_t row = m0 + m;
-        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in.q + row * in.kp + kQ8Block * b));
-        const __m256i s = q8_block_sum(u, x, in.corr + row * (in.kp / 4) + 8 * b);
-        const __m256 scale = _mm256_permutevar8x32_ps(scales[m], lane);
-        a[b & 1][m] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), scale, a[b & 1][m]);
+        const I x = Q8Ops::bcast_x(xr[m] + b * kQ8Block + 4 * q);
+        for (int j = 0; j < NU; ++j) s[q % C][m][j] = Q8Ops::dot(s[q % C][m][j], u[j], x);
       }
     }
+    if constexpr (C == 2)
+      for (int m = 0; m < MB; ++m)
+        for (int j = 0; j < NU; ++j) s[0][m][j] = Q8Ops::add_int(s[0][m][j], s[1][m][j]);
+    F dw[NU];
+    for (int j = 0; j < NU; ++j) dw[j] = Q8Ops::scales(scales[j] + scale_off);
+    for (int m = 0; m < MB; ++m) {
+      const F d = Q8Ops::set1(dx[m][b]);
+      for (int j = 0; j < NU; ++j)
+        acc[m][j] = Q8Ops::add(acc[m][j], Q8Ops::mul(Q8Ops::to_float(s[0][m][j]), Q8Ops::mul(dw[j], d)));
+    }
   }
-  for (int m = 0; m < MB; ++m) Y[(m0 + m) * ldy + n] = q8_hsum(_mm256_add_ps(a[0][m], a[1][m]));
+  for (int j = 0; j < NU; ++j) {
+    const int64_t n0 = (u0 + j) * L, rows = w.n - n0 < L ? w.n - n0 : L;
+    if (rows <= 0) continue;  // a padding unit of the last group
+    for (int m = 0; m < MB; ++m) Q8Ops::store(Y + (m0 + m) * ldy + n0, acc[m][j], rows);
+  }
 }
 
-void q8_gemm(const Q8Matrix& w, int64_t n0, int64_t n1, const Q8Input& in, float* Y, int64_t ldy) {
-  constexpr int64_t kRowBlock = 16;  // rows stay in L1 while every activation row passes
-  for (int64_t nb = n0; nb < n1; nb += kRowBlock) {
-    const int64_t ne = nb + kRowBlock < n1 ? nb + kRowBlock : n1;
+template <int MB, int NU>
+TRIT_INLINE void q8_rows(const Q8View& w, int64_t u0, int64_t u1, const Q8Input& in, int64_t m0, float* Y,
+                         int64_t ldy) {
+  int64_t u = u0;
+  for (; u + NU <= u1; u += NU) q8_tile<MB, NU>(w, u, in, m0, Y, ldy);
+  for (; u < u1; ++u) q8_tile<MB, 1>(w, u, in, m0, Y, ldy);
+}
+
+void q8_gemm(const Q8View& w, int64_t g0, int64_t g1, const Q8Input& in, float* Y, int64_t ldy) {
+  constexpr int P = static_cast<int>(kQ8Rows / Q8Ops::L);
+  if (in.M == 1) {
+    // One group at a time: one sequential weight stream per thread.
+    q8_rows<1, P>(w, g0 * P, g1 * P, in, 0, Y, ldy);
+    return;
+  }
+  // Batches: one group x MB activation rows per tile (MB x 16 rows of sums and accumulators
+  // fit the registers); the group stays in L1/L2 while every activation row passes.
+  constexpr int MB = 4 / P;
+  for (int64_t u = g0 * P; u < g1 * P; u += P) {
     int64_t m = 0;
-    for (; m + 4 <= in.M; m += 4)
-      for (int64_t n = nb; n < ne; ++n) q8_tile<4>(w, n, in, m, Y, ldy);
-    for (; m < in.M; ++m)
-      for (int64_t n = nb; n < ne; ++n) q8_tile<1>(w, n, in, m, Y, ldy);
+    for (; m + MB <= in.M; m += MB) q8_rows<MB, P>(w, u, u + P, in, m, Y, ldy);
+    for (; m < in.M; ++m) q8_rows<1, P>(w, u, u + P, in, m, Y, ldy);
   }
 }

@@ -198,14 +198,14 @@ void BM_Q8Gemv(benchmark::State& state) {
   x.quantize(row.data(), 1, K, K, w.cols_padded());
   std::vector<float> y(static_cast<size_t>(N));
   for (auto _ : state) {
-    gemm_q8(w, 0, N, x.input(), y.data(), N);
+    gemm_q8(w, 0, w.groups(), x.input(), y.data(), N);
     benchmark::DoNotOptimize(y.data());
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * w.bytes()));
   state.SetLabel(std::string(variant_name(variant_arg(state))));
 }
 BENCHMARK(BM_Q8Gemv)
-    ->Apply([](benchmark::internal::Benchmark* b) { all_variants(b, {{128256, 2560}}); })
+    ->Apply([](benchmark::internal::Benchmark* b) { all_variants(b, {{128256, 2560}, {256, 2560}}); })
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
