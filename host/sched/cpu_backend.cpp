@@ -99,13 +99,23 @@ void CpuBackend::gemm_rescaled(const model::Matrix& w, const int8_t* X, const fl
 void CpuBackend::gemm_rescaled(std::span<const RescaledJob> jobs, const int8_t* X, const float* x_scale, int64_t M) {
   if (jobs.empty()) return;
   std::shared_ptr<const Packed> keep[7];
-  Job run_jobs[7];
   if (jobs.size() > 7) throw Error("cpu: at most 7 weights per batched call");
+  for (size_t i = 0; i < jobs.size(); ++i) keep[i] = packed(*jobs[i].w);
+  // A file may mix ternary types within a group (say a 2-bit ffn_gate and a 1.6-bit ffn_up):
+  // their packed layouts pad K differently, so each set of weights sharing a padded width runs
+  // as one parallel loop (one loop for the usual single-type file).
+  bool done[7] = {};
   for (size_t i = 0; i < jobs.size(); ++i) {
-    keep[i] = packed(*jobs[i].w);
-    run_jobs[i] = Job{keep[i].get(), nullptr, jobs[i].y};
+    if (done[i]) continue;
+    Job run_jobs[7];
+    size_t n = 0;
+    for (size_t j = i; j < jobs.size(); ++j)
+      if (!done[j] && keep[j]->w.cols_padded() == keep[i]->w.cols_padded()) {
+        run_jobs[n++] = Job{keep[j].get(), nullptr, jobs[j].y};
+        done[j] = true;
+      }
+    run(std::span<const Job>(run_jobs, n), jobs[0].w->cols(), X, M, x_scale);
   }
-  run(std::span<const Job>(run_jobs, jobs.size()), jobs[0].w->cols(), X, M, x_scale);
 }
 
 void CpuBackend::gemm_blockwise(const model::Matrix& w, const int8_t* X, const float* x_scales, int64_t M,

@@ -33,7 +33,7 @@ class CpuBackend final : public BitLinearBackend {
 
   // Several weights that read the same activations (q/k/v, gate/up) in one parallel loop over
   // all their row groups: one thread hand-off instead of one per matrix. Every weight must have
-  // X's K columns; Y of job i is [M][rows of w_i].
+  // X's K columns (their ternary types may differ); Y of job i is [M][rows of w_i].
   struct RescaledJob {
     const model::Matrix* w;
     float* y;

@@ -217,12 +217,14 @@ std::vector<uint8_t> build_synthetic_model(const SynthSpec& s) {
     // 8 significant bits: exact in fp16 and bf16, so every weight type holds the same values.
     const float scale = bf16_round((0.75f + 0.5f * uni(rng)) / std::sqrt(0.6f * static_cast<float>(n_in)));
     const std::vector<uint64_t> ne = {static_cast<uint64_t>(n_in), static_cast<uint64_t>(n_out)};
+    const auto override_type = s.weight_type_of.find(base);
+    const uint32_t type = override_type != s.weight_type_of.end() ? override_type->second : s.weight_type;
     if (s.scale_tensors) {
       // Unscaled codes in the weight, the scale in its own tensor (mainline `bitnet` layout).
-      w.add_tensor(base + ".weight", s.weight_type, ne, pack_ternary_matrix(s.weight_type, codes, n_out, n_in, 1.0f));
+      w.add_tensor(base + ".weight", type, ne, pack_ternary_matrix(type, codes, n_out, n_in, 1.0f));
       floats(base + ".scale", {scale}, 0, {1});
     } else {
-      w.add_tensor(base + ".weight", s.weight_type, ne, pack_ternary_matrix(s.weight_type, codes, n_out, n_in, scale));
+      w.add_tensor(base + ".weight", type, ne, pack_ternary_matrix(type, codes, n_out, n_in, scale));
     }
     if (s.biases) {
       std::vector<float> b(static_cast<size_t>(n_out));

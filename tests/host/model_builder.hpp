@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@ struct SynthSpec {
   std::string arch = "bitnet-b1.58";
   int64_t n_embd = 256, n_ff = 256, n_head = 4, n_head_kv = 2, n_layer = 1, n_vocab = 32, n_ctx = 64;
   uint32_t weight_type = 0;  // F32 (the type of every BitLinear weight)
+  std::map<std::string, uint32_t> weight_type_of;  // per BitLinear ("blk.0.ffn_up"): overrides weight_type
   uint32_t embd_type = 0;    // F32 or F16
   bool scale_tensors = false;  // `bitnet`: add `<linear>.scale` tensors (weights then unscaled)
   bool biases = false;

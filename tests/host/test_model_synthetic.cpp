@@ -66,6 +66,19 @@ TEST(ModelSynthetic, ScaleTensorsEqualFoldedScales) {
   }
 }
 
+TEST(ModelSynthetic, MixedTernaryTypesInOneGroupEqualOneType) {
+  // A file may store the weights that share an input (q/k/v, gate/up) in different ternary
+  // types; the CPU device repacks 2-bit and 1.6-bit types into layouts of different padded
+  // widths (a fuzzer finding threw here). Same codes and scales: the logits of one type.
+  SynthSpec s;
+  s.weight_type = 36;  // I2_S
+  const auto one_type = logits(Loaded(s).model);
+  s.weight_type_of = {{"blk.0.attn_k", 34}, {"blk.0.ffn_up", 134}, {"blk.0.attn_v", 35}};  // TQ1_0, IQ1_BN, TQ2_0
+  const Loaded mixed(s);
+  EXPECT_EQ(mixed.model.layers()[0].wk.w.type_id(), 34u);
+  EXPECT_EQ(logits(mixed.model), one_type);
+}
+
 TEST(ModelSynthetic, UntiedHeadAndUnitRopeFreqsChangeNothing) {
   SynthSpec s;
   const Loaded base(s);
