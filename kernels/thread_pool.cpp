@@ -52,11 +52,19 @@ void ThreadPool::execute(int index) {
 
 void ThreadPool::run_chunks() {
   t_in_region = true;
+  // Guided chunks: each take is a 1 / (2 n_threads) share of what is left, at least the grain.
+  // Early chunks are long (few restarts of each thread's sequential weight stream); the last
+  // ones are a grain, so threads finish together even when one ran slower or joined late.
+  const int64_t share = 2 * static_cast<int64_t>(n_threads_);
   for (;;) {
-    const int64_t b = next_.fetch_add(chunk_, std::memory_order_relaxed);
+    int64_t b = next_.load(std::memory_order_relaxed), e = 0;
+    do {
+      if (b >= chunk_end_) break;
+      e = std::min(chunk_end_, b + std::max(chunk_, (chunk_end_ - b) / share));
+    } while (!next_.compare_exchange_weak(b, e, std::memory_order_relaxed));
     if (b >= chunk_end_) break;
     try {
-      (*chunk_fn_)(b, std::min(chunk_end_, b + chunk_));
+      (*chunk_fn_)(b, e);
     } catch (...) {
       record_error();
     }
@@ -153,11 +161,10 @@ void ThreadPool::parallel_for(int64_t begin, int64_t end, int64_t grain,
     fn(begin, end);
     return;
   }
-  // A few chunks per thread balance uneven work and threads that were descheduled.
   kind_.store(Kind::Joinable, std::memory_order_relaxed);
   chunk_fn_ = &fn;
   chunk_end_ = end;
-  chunk_ = std::max(grain, (n + 4 * n_threads_ - 1) / (4 * n_threads_));
+  chunk_ = grain;
   next_.store(begin, std::memory_order_relaxed);
   error_ = nullptr;
   pending_.store(kOpen, std::memory_order_release);  // joining workers acquire the chunk state

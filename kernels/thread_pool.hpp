@@ -45,9 +45,10 @@ class ThreadPool {
         const_cast<void*>(static_cast<const void*>(&fn)));
   }
 
-  // Calls fn(begin_i, end_i) over disjoint chunks covering [begin, end), chunks of at least
-  // `grain` items taken dynamically by whichever threads take part, and returns when all are
-  // done. Exceptions as for run().
+  // Calls fn(begin_i, end_i) over disjoint chunks covering [begin, end), taken in order and
+  // dynamically by whichever threads take part, and returns when all are done. Chunks are
+  // guided: each is 1 / (2 n) of the items left, at least `grain` (the last may be shorter).
+  // Exceptions as for run().
   void parallel_for(int64_t begin, int64_t end, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
   // How long an idle worker spins before it sleeps.
@@ -73,7 +74,7 @@ class ThreadPool {
   Call call_ = nullptr;
   void* ctx_ = nullptr;
   const std::function<void(int64_t, int64_t)>* chunk_fn_ = nullptr;
-  int64_t chunk_end_ = 0, chunk_ = 1;
+  int64_t chunk_end_ = 0, chunk_ = 1;  // end of the range, smallest chunk (the grain)
   alignas(64) std::atomic<int64_t> next_{0};
   alignas(64) std::atomic<uint64_t> epoch_{0};
   // AllThreads: workers still inside the region. Joinable: bit 63 = open, low bits = workers
