@@ -177,7 +177,7 @@ void BM_FloatGemm(benchmark::State& state) {
 }
 BENCHMARK(BM_FloatGemm)
     ->Apply([](benchmark::internal::Benchmark* b) {
-      all_variants(b, {{1, 128256, 2560, 1}, {2, 128256, 2560, 1}});
+      all_variants(b, {{1, 128256, 2560, 1}, {2, 128256, 2560, 1}, {1, 128, 2560, 1}});
       all_variants(b, {{1, 8192, 2560, 64}}, false);
     })
     ->Unit(benchmark::kMillisecond)
