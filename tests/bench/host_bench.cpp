@@ -3,9 +3,9 @@
 // token) and generation of --tg tokens one at a time from an empty context, each repeated
 // --reps times (medians reported). In the same run it measures the machine's memory read
 // bandwidth on each thread count, right before and after every generation run (on a shared
-// machine it drifts by a factor of up to two within minutes), and reports the fraction of the bandwidth
-// roofline that generation reaches: (weight bytes read per token x tokens/s) / the larger of
-// the two bandwidth probes around that run.
+// machine it drifts by up to a factor of two within minutes), and reports the fraction of the
+// bandwidth roofline that generation reaches: (weight bytes read per token x tokens/s) / the
+// larger of the two bandwidth probes around that run.
 //
 // Writes a JSON report (--out) and prints a Markdown table (also written next to the JSON).
 #include <CLI/CLI.hpp>
