@@ -18,6 +18,8 @@ packages=(
   libpcre2-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
+  # the NEON kernels, cross-built for AArch64 and tested under user-mode emulation
+  g++-aarch64-linux-gnu qemu-user-static
   # fuzzing (libFuzzer + sanitizer runtimes)
   clang libclang-rt-14-dev llvm
   # python tooling: generators, model-file checks, plots
