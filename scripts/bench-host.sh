@@ -26,7 +26,8 @@ keep=${TRIT_BENCH_KEEP_MODELS:-1}
 mkdir -p "$models"
 
 targets="trit-synth-model trit-host-bench trit-perplexity"
-if cmake --build "$build" --target help | grep -q trit-kernel-bench; then targets="$targets trit-kernel-bench"; fi
+# (grep reads the whole list: `grep -q` would stop early and break the pipe under pipefail)
+if cmake --build "$build" --target help | grep trit-kernel-bench > /dev/null; then targets="$targets trit-kernel-bench"; fi
 # shellcheck disable=SC2086
 cmake --build "$build" --target $targets -j 2
 
