@@ -166,7 +166,7 @@ module trit_regfile #(
   // ---- read channel ------------------------------------------------------------------------------
   logic        r_valid_q, r_valid_d;
   logic [31:0] r_data_q, r_data_d;
-  logic [(NumCounters << 5)-1:0] snap_q, snap_d;   // counter i's high half at [i*32 +: 32]
+  logic [(NumCounters << 5)-1:0] snap_q, snap_d;   // counter i's high half at bits [32 i +: 32]
   logic        ar_hs;
   logic [11:0] raddr;
 

@@ -8,8 +8,8 @@ module trit_counters #(
   input  logic                                        clk_i,
   input  logic                                        rst_ni,
   input  logic                                        clear_i,
-  input  logic [trit_pkg::mul(NumCounters, IncW)-1:0] inc_i,   // counter i at [i*IncW +: IncW]
-  output logic [(NumCounters << 6)-1:0]               cnt_o    // counter i at [i*64 +: 64]
+  input  logic [trit_pkg::mul(NumCounters, IncW)-1:0] inc_i,   // counter i at bits [IncW i +: IncW]
+  output logic [(NumCounters << 6)-1:0]               cnt_o    // counter i at bits [64 i +: 64]
 );
   for (genvar i = 0; i < NumCounters; i++) begin : g_cnt
     logic [63:0] cnt_d, cnt_q;
