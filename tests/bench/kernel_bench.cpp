@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -75,40 +76,60 @@ void BM_ReadBandwidth(benchmark::State& state) {
 }
 BENCHMARK(BM_ReadBandwidth)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// A random N x K ternary matrix packed in the benchmark's layout (arg 1) and M random activation
+// rows prepared for it, with an int32 output. Null (the run marked skipped) when variant v has
+// no native kernel for that layout. Held by pointer: `in` and `out` point into the vectors.
+struct TernaryProblem {
+  PackedTernary w;
+  std::vector<int8_t> xp;  // [M][padded K]
+  std::vector<int32_t> sums, y;  // [M], [M][N]
+  TernaryInput in;
+  TernaryOutput out;
+};
+
+std::unique_ptr<TernaryProblem> ternary_problem(benchmark::State& state, Variant v, int64_t N, int64_t K, int64_t M) {
+  const auto layout = static_cast<TernaryLayout>(state.range(1));
+  if (!layout_native(v, layout)) {
+    state.SkipWithError("layout not native for this variant");
+    return nullptr;
+  }
+  auto p = std::make_unique<TernaryProblem>();
+  p->w = PackedTernary(layout, N, K);
+  const auto codes = random_codes(N * K, 1);
+  p->w.pack_all(codes.data(), K);
+  const int64_t ldx = p->w.cols_padded();
+  const std::vector<int8_t> x = random_x(M * K, 2);
+  p->xp.resize(static_cast<size_t>(M * ldx));
+  p->sums.resize(static_cast<size_t>(M));
+  prepare_ternary_input(x.data(), M, K, K, p->xp.data(), ldx, p->sums.data());
+  p->y.resize(static_cast<size_t>(M * N));
+  p->in = TernaryInput{p->xp.data(), ldx, p->sums.data(), M};
+  p->out = TernaryOutput{p->y.data(), nullptr, N, nullptr, nullptr};
+  return p;
+}
+
 // Ternary GEMV (M = 1): args variant, layout (0 Bits2, 1 Base3), N, K, in-cache.
 void BM_TernaryGemv(benchmark::State& state) {
   const Variant v = variant_arg(state);
-  const auto layout = static_cast<TernaryLayout>(state.range(1));
   const int64_t N = state.range(2), K = state.range(3);
-  if (!layout_native(v, layout)) {
-    state.SkipWithError("layout not native for this variant");
-    return;
-  }
-  PackedTernary one(layout, N, K);
-  const auto codes = random_codes(N * K, 1);
-  one.pack_all(codes.data(), K);
+  const auto p = ternary_problem(state, v, N, K, 1);
+  if (!p) return;
+  const PackedTernary& one = p->w;
   // range(4) = 1: one matrix, reused from cache (the kernel's compute speed, not DRAM's).
   const size_t copies = state.range(4) ? 1 : std::max<size_t>(1, kStreamBytes / one.bytes());
   std::vector<PackedTernary> ws;
   for (size_t i = 0; i < copies; ++i) {
-    ws.emplace_back(layout, N, K);
+    ws.emplace_back(one.layout(), N, K);
     std::memcpy(ws.back().group(0), one.group(0), one.bytes());
   }
-  const int64_t ldx = one.cols_padded();
-  std::vector<int8_t> x = random_x(ldx, 2), xp(static_cast<size_t>(ldx));
-  int32_t sum = 0;
-  prepare_ternary_input(x.data(), 1, K, K, xp.data(), ldx, &sum);
-  std::vector<int32_t> y(static_cast<size_t>(N));
-  const TernaryInput in{xp.data(), ldx, &sum, 1};
-  const TernaryOutput out{y.data(), nullptr, N, nullptr, nullptr};
   size_t i = 0;
   for (auto _ : state) {
-    gemm_packed(v, ws[i], 0, ws[i].groups(), in, out);
-    benchmark::DoNotOptimize(y.data());
+    gemm_packed(v, ws[i], 0, ws[i].groups(), p->in, p->out);
+    benchmark::DoNotOptimize(p->y.data());
     i = (i + 1) % ws.size();
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * one.bytes()));
-  state.SetLabel(std::string(variant_name(v)) + "/" + std::string(layout_name(layout)));
+  state.SetLabel(std::string(variant_name(v)) + "/" + std::string(layout_name(one.layout())));
 }
 BENCHMARK(BM_TernaryGemv)
     ->Apply([](benchmark::internal::Benchmark* b) {
@@ -120,29 +141,16 @@ BENCHMARK(BM_TernaryGemv)
 // Ternary GEMM (prefill, M tokens): args variant, layout, N, K, M. Counter MACs = M N K / s.
 void BM_TernaryGemm(benchmark::State& state) {
   const Variant v = variant_arg(state);
-  const auto layout = static_cast<TernaryLayout>(state.range(1));
   const int64_t N = state.range(2), K = state.range(3), M = state.range(4);
-  if (!layout_native(v, layout)) {
-    state.SkipWithError("layout not native for this variant");
-    return;
-  }
-  PackedTernary w(layout, N, K);
-  const auto codes = random_codes(N * K, 1);
-  w.pack_all(codes.data(), K);
-  const int64_t ldx = w.cols_padded();
-  std::vector<int8_t> x = random_x(M * K, 2), xp(static_cast<size_t>(M * ldx));
-  std::vector<int32_t> sums(static_cast<size_t>(M));
-  prepare_ternary_input(x.data(), M, K, K, xp.data(), ldx, sums.data());
-  std::vector<int32_t> y(static_cast<size_t>(M * N));
-  const TernaryInput in{xp.data(), ldx, sums.data(), M};
-  const TernaryOutput out{y.data(), nullptr, N, nullptr, nullptr};
+  const auto p = ternary_problem(state, v, N, K, M);
+  if (!p) return;
   for (auto _ : state) {
-    gemm_packed(v, w, 0, w.groups(), in, out);
-    benchmark::DoNotOptimize(y.data());
+    gemm_packed(v, p->w, 0, p->w.groups(), p->in, p->out);
+    benchmark::DoNotOptimize(p->y.data());
   }
   state.counters["MACs"] = benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(M * N * K),
                                               benchmark::Counter::kIsRate);
-  state.SetLabel(std::string(variant_name(v)) + "/" + std::string(layout_name(layout)));
+  state.SetLabel(std::string(variant_name(v)) + "/" + std::string(layout_name(p->w.layout())));
 }
 BENCHMARK(BM_TernaryGemm)
     ->Apply([](benchmark::internal::Benchmark* b) {
