@@ -77,14 +77,16 @@ void BM_ReadBandwidth(benchmark::State& state) {
 BENCHMARK(BM_ReadBandwidth)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // A random N x K ternary matrix packed in the benchmark's layout (arg 1) and M random activation
-// rows prepared for it, with an int32 output. Null (the run marked skipped) when variant v has
-// no native kernel for that layout. Held by pointer: `in` and `out` point into the vectors.
+// rows prepared for it, with an int32 output (`out`) and a rescaled float one (`out_float`).
+// Null (the run marked skipped) when variant v has no native kernel for that layout. Held by
+// pointer: `in` and the outputs point into the vectors.
 struct TernaryProblem {
   PackedTernary w;
   std::vector<int8_t> xp;  // [M][padded K]
   std::vector<int32_t> sums, y;  // [M], [M][N]
+  std::vector<float> yf, x_scale, w_scale;  // [M][N], [M], [N]
   TernaryInput in;
-  TernaryOutput out;
+  TernaryOutput out, out_float;
 };
 
 std::unique_ptr<TernaryProblem> ternary_problem(benchmark::State& state, Variant v, int64_t N, int64_t K, int64_t M) {
@@ -105,6 +107,10 @@ std::unique_ptr<TernaryProblem> ternary_problem(benchmark::State& state, Variant
   p->y.resize(static_cast<size_t>(M * N));
   p->in = TernaryInput{p->xp.data(), ldx, p->sums.data(), M};
   p->out = TernaryOutput{p->y.data(), nullptr, N, nullptr, nullptr};
+  p->yf.resize(static_cast<size_t>(M * N));
+  p->x_scale.assign(static_cast<size_t>(M), 31.75f);
+  p->w_scale.assign(static_cast<size_t>(N), 0.0123f);
+  p->out_float = TernaryOutput{nullptr, p->yf.data(), N, p->x_scale.data(), p->w_scale.data()};
   return p;
 }
 
@@ -159,6 +165,29 @@ BENCHMARK(BM_TernaryGemm)
                    false);
     })
     ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// The same GEMV/GEMM from cache with the fused float rescale (what the CPU device runs), so the
+// epilogue's cost shows next to the integer output's: args variant, layout, N, K, M.
+void BM_TernaryRescaled(benchmark::State& state) {
+  const Variant v = variant_arg(state);
+  const int64_t N = state.range(2), K = state.range(3), M = state.range(4);
+  const auto p = ternary_problem(state, v, N, K, M);
+  if (!p) return;
+  for (auto _ : state) {
+    gemm_packed(v, p->w, 0, p->w.groups(), p->in, p->out_float);
+    benchmark::DoNotOptimize(p->yf.data());
+  }
+  state.counters["MACs"] = benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(M * N * K),
+                                              benchmark::Counter::kIsRate);
+  state.SetLabel(std::string(variant_name(v)) + "/" + std::string(layout_name(p->w.layout())));
+}
+BENCHMARK(BM_TernaryRescaled)
+    ->Apply([](benchmark::internal::Benchmark* b) {
+      all_variants(b, {{0, 1024, 2560, 1}, {1, 1024, 2560, 1}, {0, 1024, 256, 1}, {0, 2560, 2560, 128},
+                       {1, 2560, 2560, 128}},
+                   false);
+    })
     ->UseRealTime();
 
 // Float GEMV/GEMM for the LM head: args variant, type (0 F32, 1 F16, 2 BF16), N, K, M.
@@ -259,6 +288,25 @@ void BM_RmsNorm(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * n * 4);
 }
 BENCHMARK(BM_RmsNorm)->Apply([](benchmark::internal::Benchmark* b) { all_variants(b, {{2560}, {6912}}); });
+
+// Squared-ReLU FFN gate on an FFN-size row, in place: args variant, n. Bytes = g and u read.
+// The gate is re-initialised from a copy each iteration (outside the timing would need
+// PauseTiming, which costs more than the kernel); the copy is timed too, the same in every run.
+void BM_SquaredReluMul(benchmark::State& state) {
+  set_active_variant(variant_arg(state));
+  const int64_t n = state.range(1);
+  std::vector<float> g0(static_cast<size_t>(n)), g(g0.size()), u(g0.size());
+  std::mt19937 rng(7);
+  for (auto& f : g0) f = static_cast<float>(rng() % 2001) / 1000.0f - 1.0f;
+  for (auto& f : u) f = static_cast<float>(rng() % 2001) / 1000.0f - 1.0f;
+  for (auto _ : state) {
+    std::memcpy(g.data(), g0.data(), g.size() * 4);
+    squared_relu_mul(g.data(), u.data(), n);
+    benchmark::DoNotOptimize(g.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * n * 8);
+}
+BENCHMARK(BM_SquaredReluMul)->Apply([](benchmark::internal::Benchmark* b) { all_variants(b, {{6912}, {6913}}); });
 
 // Thread pool: one empty parallel region on 2 threads (decode issues a few hundred per token).
 void BM_ThreadPoolRegion(benchmark::State& state) {
