@@ -145,62 +145,57 @@ struct Vec {
 #include "kernels/x86/float_gemm_impl.hpp"
 
 // ---------------------------------------------------------------------------------------------
-// Activation quantiser, bit-identical to the reference (see avx512.cpp); scalar tail.
+// Activation quantiser, RMSNorm, squared-ReLU gate (row_ops_impl.hpp) on 8 lanes. Tails use
+// AVX's masked loads and stores, which never touch the lanes left out.
 
-float quantize_row(const float* x, int64_t n, int8_t* q) {
-  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-  __m256 vmax = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) vmax = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(x + i), abs_mask), vmax);
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, vmax);
-  double max = 1e-5;
-  for (float l : lanes) max = max < l ? l : max;
-  for (int64_t t = i; t < n; ++t) {
-    const double a = __builtin_fabs(static_cast<double>(x[t]));
-    max = max < a ? a : max;  // a NaN compares false and is skipped, as in the reference
+struct RowOps {
+  using F = __m256;
+  using D = __m256d;
+  static constexpr int64_t W = 8;
+  static TRIT_INLINE __m256i tail_mask(int64_t count) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   }
-  const auto s = static_cast<float>(127.0 / max);
-  const __m256 vs = _mm256_set1_ps(s), hi = _mm256_set1_ps(127.0f), lo = _mm256_set1_ps(-127.0f);
-  for (i = 0; i + 8 <= n; i += 8) {
-    const __m256 y = _mm256_mul_ps(_mm256_loadu_ps(x + i), vs);
-    const __m256 ok = _mm256_cmp_ps(y, y, _CMP_ORD_Q);
-    __m256 r = _mm256_round_ps(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    r = _mm256_and_ps(_mm256_min_ps(_mm256_max_ps(r, lo), hi), ok);
+  static TRIT_INLINE F load(const float* p) { return _mm256_loadu_ps(p); }
+  static TRIT_INLINE F load_tail(const float* p, int64_t count) { return _mm256_maskload_ps(p, tail_mask(count)); }
+  static TRIT_INLINE void store(float* p, F v) { _mm256_storeu_ps(p, v); }
+  static TRIT_INLINE void store_tail(float* p, F v, int64_t count) { _mm256_maskstore_ps(p, tail_mask(count), v); }
+  static TRIT_INLINE F zero() { return _mm256_setzero_ps(); }
+  static TRIT_INLINE F set1(float f) { return _mm256_set1_ps(f); }
+  static TRIT_INLINE F mul(F a, F b) { return _mm256_mul_ps(a, b); }
+  static TRIT_INLINE F min(F a, F b) { return _mm256_min_ps(a, b); }
+  static TRIT_INLINE F max(F a, F b) { return _mm256_max_ps(a, b); }
+  static TRIT_INLINE F abs(F v) { return _mm256_and_ps(v, _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff))); }
+  static TRIT_INLINE float reduce_max(F v) {
+    const __m128 h = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    const __m128 q = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    return _mm_cvtss_f32(_mm_max_ss(q, _mm_movehdup_ps(q)));
+  }
+  static TRIT_INLINE F round_even(F v) { return _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static TRIT_INLINE F ordered(F y, F r) { return _mm256_and_ps(r, _mm256_cmp_ps(y, y, _CMP_ORD_Q)); }
+  static TRIT_INLINE __m128i to_i8(F r) {
     const __m256i v = _mm256_cvtps_epi32(r);
     const __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(q + i), _mm_packs_epi16(w16, w16));
+    return _mm_packs_epi16(w16, w16);
   }
-  for (; i < n; ++i) {
-    const float r = __builtin_nearbyintf(x[i] * s);
-    q[i] = r >= 127.0f ? int8_t{127} : r <= -127.0f ? int8_t{-127} : r == r ? static_cast<int8_t>(r) : int8_t{0};
+  static TRIT_INLINE void store_i8(int8_t* q, F r) { _mm_storel_epi64(reinterpret_cast<__m128i*>(q), to_i8(r)); }
+  static TRIT_INLINE void store_i8_tail(int8_t* q, F r, int64_t count) {
+    alignas(16) int8_t b[16];
+    _mm_store_si128(reinterpret_cast<__m128i*>(b), to_i8(r));
+    for (int64_t i = 0; i < count; ++i) q[i] = b[i];
   }
-  return s;
-}
+  static TRIT_INLINE D zero_d() { return _mm256_setzero_pd(); }
+  static TRIT_INLINE D lo_d(F v) { return _mm256_cvtps_pd(_mm256_castps256_ps128(v)); }
+  static TRIT_INLINE D hi_d(F v) { return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)); }
+  static TRIT_INLINE D fma_d(D a, D b, D c) { return _mm256_fmadd_pd(a, b, c); }
+  static TRIT_INLINE D add_d(D a, D b) { return _mm256_add_pd(a, b); }
+  static TRIT_INLINE double hsum_d(D v) {
+    alignas(32) double l[4];
+    _mm256_store_pd(l, v);
+    return (l[0] + l[1]) + (l[2] + l[3]);
+  }
+};
 
-void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps) {
-  __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256 v = _mm256_loadu_ps(x + i);
-    const __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(v));
-    const __m256d hi = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
-    s0 = _mm256_fmadd_pd(lo, lo, s0);
-    s1 = _mm256_fmadd_pd(hi, hi, s1);
-  }
-  alignas(32) double lanes[4];
-  _mm256_store_pd(lanes, _mm256_add_pd(s0, s1));
-  double ss = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
-  for (int64_t t = i; t < n; ++t) ss += static_cast<double>(x[t]) * x[t];
-  const auto scale = static_cast<float>(1.0 / __builtin_sqrt(ss / static_cast<double>(n) + eps));
-  const __m256 vs = _mm256_set1_ps(scale);
-  for (i = 0; i + 8 <= n; i += 8) {
-    __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x + i), vs);
-    if (w) v = _mm256_mul_ps(v, _mm256_loadu_ps(w + i));
-    _mm256_storeu_ps(y + i, v);
-  }
-  for (; i < n; ++i) y[i] = x[i] * scale * (w ? w[i] : 1.0f);
-}
+#include "kernels/x86/row_ops_impl.hpp"
 
 // ---------------------------------------------------------------------------------------------
 // Attention of one query head, bit-identical to attention_head_ref: the dots in dot_f32's order
@@ -306,17 +301,6 @@ struct Q8Ops {
 };
 
 #include "kernels/x86/q8_impl.hpp"
-
-// max(0, g) keeps a NaN g (maxps returns its second operand when either is NaN), like std::max.
-void squared_relu_mul(float* g, const float* u, int64_t n) {
-  const __m256 zero = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256 r = _mm256_max_ps(zero, _mm256_loadu_ps(g + i));
-    _mm256_storeu_ps(g + i, _mm256_mul_ps(_mm256_mul_ps(r, r), _mm256_loadu_ps(u + i)));
-  }
-  squared_relu_mul_scalar(g + i, u + i, n - i);
-}
 
 KernelTable make_table() {
   KernelTable k;

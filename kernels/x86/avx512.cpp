@@ -347,59 +347,43 @@ struct Vec {
 #include "kernels/x86/float_gemm_impl.hpp"
 
 // ---------------------------------------------------------------------------------------------
-// Activation quantiser, bit-identical to quantize_row_i8_absmax_ref: the max of |x| is exact in
-// any order (NaNs skipped: max_ps returns its second operand when the first is NaN), x * s and
-// round-half-even are the same IEEE operations, NaN -> 0.
+// Activation quantiser, RMSNorm, squared-ReLU gate (row_ops_impl.hpp) on 16 lanes, masked tails.
 
-float quantize_row(const float* x, int64_t n, int8_t* q) {
-  const __m512 abs_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff));
-  __m512 vmax = _mm512_setzero_ps();
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) vmax = _mm512_max_ps(_mm512_and_ps(_mm512_loadu_ps(x + i), abs_mask), vmax);
-  if (i < n) {
-    const auto mask = static_cast<__mmask16>((1u << (n - i)) - 1u);
-    vmax = _mm512_max_ps(_mm512_and_ps(_mm512_maskz_loadu_ps(mask, x + i), abs_mask), vmax);
+struct RowOps {
+  using F = __m512;
+  using D = __m512d;
+  static constexpr int64_t W = 16;
+  static TRIT_INLINE __mmask16 tail_mask(int64_t count) { return static_cast<__mmask16>((1u << count) - 1u); }
+  static TRIT_INLINE F load(const float* p) { return _mm512_loadu_ps(p); }
+  static TRIT_INLINE F load_tail(const float* p, int64_t count) { return _mm512_maskz_loadu_ps(tail_mask(count), p); }
+  static TRIT_INLINE void store(float* p, F v) { _mm512_storeu_ps(p, v); }
+  static TRIT_INLINE void store_tail(float* p, F v, int64_t count) { _mm512_mask_storeu_ps(p, tail_mask(count), v); }
+  static TRIT_INLINE F zero() { return _mm512_setzero_ps(); }
+  static TRIT_INLINE F set1(float f) { return _mm512_set1_ps(f); }
+  static TRIT_INLINE F mul(F a, F b) { return _mm512_mul_ps(a, b); }
+  static TRIT_INLINE F min(F a, F b) { return _mm512_min_ps(a, b); }
+  static TRIT_INLINE F max(F a, F b) { return _mm512_max_ps(a, b); }
+  static TRIT_INLINE F abs(F v) { return _mm512_and_ps(v, _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff))); }
+  static TRIT_INLINE float reduce_max(F v) { return _mm512_reduce_max_ps(v); }
+  static TRIT_INLINE F round_even(F v) { return _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static TRIT_INLINE F ordered(F y, F r) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, y, _CMP_ORD_Q), r); }
+  static TRIT_INLINE void store_i8(int8_t* q, F r) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q), _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(r)));
   }
-  const double max = std::max(1e-5, static_cast<double>(_mm512_reduce_max_ps(vmax)));
-  const auto s = static_cast<float>(127.0 / max);
-  const __m512 vs = _mm512_set1_ps(s), hi = _mm512_set1_ps(127.0f), lo = _mm512_set1_ps(-127.0f);
-  auto one = [&](__m512 v) {
-    const __m512 y = _mm512_mul_ps(v, vs);
-    const __mmask16 ok = _mm512_cmp_ps_mask(y, y, _CMP_ORD_Q);
-    __m512 r = _mm512_roundscale_ps(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    r = _mm512_min_ps(_mm512_max_ps(r, lo), hi);
-    return _mm512_maskz_cvtps_epi32(ok, r);
-  };
-  for (i = 0; i + 16 <= n; i += 16) _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), _mm512_cvtsepi32_epi8(one(_mm512_loadu_ps(x + i))));
-  if (i < n) {
-    const auto mask = static_cast<__mmask16>((1u << (n - i)) - 1u);
-    _mm512_mask_cvtsepi32_storeu_epi8(q + i, mask, one(_mm512_maskz_loadu_ps(mask, x + i)));
+  static TRIT_INLINE void store_i8_tail(int8_t* q, F r, int64_t count) {
+    _mm512_mask_cvtsepi32_storeu_epi8(q, tail_mask(count), _mm512_cvtps_epi32(r));
   }
-  return s;
-}
+  static TRIT_INLINE D zero_d() { return _mm512_setzero_pd(); }
+  static TRIT_INLINE D lo_d(F v) { return _mm512_cvtps_pd(_mm512_castps512_ps256(v)); }
+  static TRIT_INLINE D hi_d(F v) {
+    return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  }
+  static TRIT_INLINE D fma_d(D a, D b, D c) { return _mm512_fmadd_pd(a, b, c); }
+  static TRIT_INLINE D add_d(D a, D b) { return _mm512_add_pd(a, b); }
+  static TRIT_INLINE double hsum_d(D v) { return _mm512_reduce_add_pd(v); }
+};
 
-// RMSNorm: the sum of squares in double (8 lanes x 2 accumulators), then y = (x * scale) * w.
-void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps) {
-  __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m512 v = _mm512_loadu_ps(x + i);
-    const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
-    const __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-    s0 = _mm512_fmadd_pd(lo, lo, s0);
-    s1 = _mm512_fmadd_pd(hi, hi, s1);
-  }
-  double ss = _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
-  for (int64_t t = i; t < n; ++t) ss += static_cast<double>(x[t]) * x[t];
-  const auto scale = static_cast<float>(1.0 / __builtin_sqrt(ss / static_cast<double>(n) + eps));
-  const __m512 vs = _mm512_set1_ps(scale);
-  for (i = 0; i + 16 <= n; i += 16) {
-    __m512 v = _mm512_mul_ps(_mm512_loadu_ps(x + i), vs);
-    if (w) v = _mm512_mul_ps(v, _mm512_loadu_ps(w + i));
-    _mm512_storeu_ps(y + i, v);
-  }
-  for (; i < n; ++i) y[i] = x[i] * scale * (w ? w[i] : 1.0f);
-}
+#include "kernels/x86/row_ops_impl.hpp"
 
 // ---------------------------------------------------------------------------------------------
 // Q8 head (q8_impl.hpp): 16 rows per vector, codes taken unsigned by VNNI with the -128
@@ -427,21 +411,6 @@ struct Q8Ops {
 };
 
 #include "kernels/x86/q8_impl.hpp"
-
-// max(0, g) keeps a NaN g (maxps returns its second operand when either is NaN), like std::max.
-void squared_relu_mul(float* g, const float* u, int64_t n) {
-  const __m512 zero = _mm512_setzero_ps();
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m512 r = _mm512_max_ps(zero, _mm512_loadu_ps(g + i));
-    _mm512_storeu_ps(g + i, _mm512_mul_ps(_mm512_mul_ps(r, r), _mm512_loadu_ps(u + i)));
-  }
-  if (i < n) {
-    const auto m = static_cast<__mmask16>((1u << (n - i)) - 1u);
-    const __m512 r = _mm512_max_ps(zero, _mm512_maskz_loadu_ps(m, g + i));
-    _mm512_mask_storeu_ps(g + i, m, _mm512_mul_ps(_mm512_mul_ps(r, r), _mm512_maskz_loadu_ps(m, u + i)));
-  }
-}
 
 }  // namespace
 
