@@ -1,5 +1,6 @@
 #include "kernels/ternary_gemm.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 #include <stdexcept>
@@ -22,6 +23,10 @@ void gemm_i8_ternary_ref(int64_t M, int64_t N, int64_t K, const int8_t* X, int64
       Y[m * ldy + n] = acc;
     }
   }
+}
+
+void rescale_i32_ref(const int32_t* acc, int64_t n, float x_scale, const float* w_scale, float* y) {
+  for (int64_t i = 0; i < n; ++i) y[i] = static_cast<float>(acc[i]) / x_scale * w_scale[i];
 }
 
 std::string_view layout_name(TernaryLayout l) { return l == TernaryLayout::Bits2 ? "bits2" : "base3"; }
@@ -164,17 +169,17 @@ void scalar_ternary_gemm(const PackedView& w, int64_t g0, int64_t g1, const Tern
         }
       }
     }
-    const int64_t rows = std::min<int64_t>(kPackRows, w.n - g * kPackRows);
-    for (int64_t m = 0; m < in.M; ++m)
-      for (int64_t i = 0; i < rows; ++i) {
-        const auto v = static_cast<int32_t>(acc[static_cast<size_t>(m * kPackRows + i)] - static_cast<uint32_t>(in.x_sum[m]));
-        const int64_t n = g * kPackRows + i;
-        if (out.y) {
-          out.y[m * out.ldy + n] = static_cast<float>(v) / out.x_scale[m] * out.w_scale[n];
-        } else {
-          out.y_int[m * out.ldy + n] = v;
-        }
+    const int64_t rows = std::min<int64_t>(kPackRows, w.n - g * kPackRows), n0 = g * kPackRows;
+    for (int64_t m = 0; m < in.M; ++m) {
+      int32_t v[kPackRows];
+      for (int64_t i = 0; i < rows; ++i)
+        v[i] = static_cast<int32_t>(acc[static_cast<size_t>(m * kPackRows + i)] - static_cast<uint32_t>(in.x_sum[m]));
+      if (out.y) {
+        rescale_i32_ref(v, rows, out.x_scale[m], out.w_scale + n0, out.y + m * out.ldy + n0);
+      } else {
+        std::copy(v, v + rows, out.y_int + m * out.ldy + n0);
       }
+    }
   }
 }
 
@@ -191,6 +196,7 @@ KernelTable make_scalar_table() {
   t.attention_head = attention_head_ref;
   t.squared_relu_mul = squared_relu_mul_scalar;
   t.q8_gemm = q8_gemm_scalar;
+  t.rescale_i32 = rescale_i32_ref;
   return t;
 }
 
@@ -204,6 +210,7 @@ KernelTable filled(KernelTable t) {
   if (!t.attention_head) t.attention_head = s.attention_head;
   if (!t.squared_relu_mul) t.squared_relu_mul = s.squared_relu_mul;
   if (!t.q8_gemm) t.q8_gemm = s.q8_gemm;
+  if (!t.rescale_i32) t.rescale_i32 = s.rescale_i32;
   return t;
 }
 
@@ -265,6 +272,14 @@ void gemm_packed(Variant v, const PackedTernary& w, int64_t g0, int64_t g1, cons
 
 void gemm_packed(const PackedTernary& w, int64_t g0, int64_t g1, const TernaryInput& in, const TernaryOutput& out) {
   gemm_packed(active_variant(), w, g0, g1, in, out);
+}
+
+void rescale_i32(Variant v, const int32_t* acc, int64_t n, float x_scale, const float* w_scale, float* y) {
+  detail::table(v).rescale_i32(acc, n, x_scale, w_scale, y);
+}
+
+void rescale_i32(const int32_t* acc, int64_t n, float x_scale, const float* w_scale, float* y) {
+  rescale_i32(active_variant(), acc, n, x_scale, w_scale, y);
 }
 
 void gemm_i8_ternary(Variant v, int64_t M, int64_t N, int64_t K, const int8_t* X, int64_t ldx, const int8_t* W,

@@ -120,7 +120,8 @@ struct TernaryInput {
 
 // Where results go. Integer: y_int[m * ldy + n] = the exact product. Float (y != nullptr):
 // y[m * ldy + n] = float(product) / x_scale[m] * w_scale[n], evaluated in that order in float
-// (the forward pass's rescale, so it equals rescaling the integer result afterwards).
+// (the forward pass's rescale: the kernels' epilogues compute it with rescale_i32's code, below,
+// so it equals rescaling the integer result afterwards, bit for bit).
 struct TernaryOutput {
   int32_t* y_int = nullptr;
   float* y = nullptr;
@@ -128,6 +129,17 @@ struct TernaryOutput {
   const float* x_scale = nullptr;  // [M]
   const float* w_scale = nullptr;  // [N]
 };
+
+// The forward pass's rescale of one row of integer BitLinear results, for results that come
+// from elsewhere (the accelerator, or a packed GEMM's int32 output):
+//   y[i] = float(acc[i]) / x_scale * w_scale[i]   for i < n
+// convert (to nearest), divide, multiply: separate IEEE float operations in that order, no FMA
+// and no reciprocal. Every variant is bit-identical to the reference, and to the packed
+// kernels' fused float output (TernaryOutput::y) for the same row. y must not overlap acc or
+// w_scale.
+void rescale_i32_ref(const int32_t* acc, int64_t n, float x_scale, const float* w_scale, float* y);
+void rescale_i32(Variant v, const int32_t* acc, int64_t n, float x_scale, const float* w_scale, float* y);
+void rescale_i32(const int32_t* acc, int64_t n, float x_scale, const float* w_scale, float* y);
 
 // Copies X [M][K] (stride ldx) into xp [M][ldxp] with zero padding and fills x_sum[M].
 void prepare_ternary_input(const int8_t* X, int64_t M, int64_t K, int64_t ldx, int8_t* xp, int64_t ldxp,

@@ -1,7 +1,8 @@
 // AArch64 Advanced SIMD (NEON) variant: the packed ternary GEMV/GEMM on the Bits2 layout, with
 // baseline ARMv8-A instructions only (no dot-product extension, so it runs on every AArch64
-// core). Everything else comes from the scalar table (detail::table fills the gaps), and Base3
-// is not native here: preferred_layout() packs every type as Bits2 for this variant.
+// core), and the int32 -> float rescale. Everything else comes from the scalar table
+// (detail::table fills the gaps), and Base3 is not native here: preferred_layout() packs every
+// type as Bits2 for this variant.
 //
 // Bits2 chunk (kernels/ternary_gemm.hpp): 64 bytes, byte 4i + j of row i holds the codes
 // (w + 1, 0..2) of columns 4p + j for p = 0..3 in bits 2p+1..2p. One 16-byte vector is four
@@ -42,6 +43,17 @@ inline void plane(const uint8x16_t w[4], const int8_t* x, int32x4_t acc[8]) {
   }
 }
 
+// The forward pass's rescale, y = float(acc) / x_scale * w_scale (rescale_i32_ref's three IEEE
+// operations in its order, four lanes at a time; the tail is the reference itself). The GEMM's
+// float output goes through it too, so it equals rescaling the int32 output afterwards.
+void rescale_i32(const int32_t* acc, int64_t n, float x_scale, const float* w_scale, float* y) {
+  const float32x4_t xs = vdupq_n_f32(x_scale);
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    vst1q_f32(y + i, vmulq_f32(vdivq_f32(vcvtq_f32_s32(vld1q_s32(acc + i)), xs), vld1q_f32(w_scale + i)));
+  rescale_i32_ref(acc + i, n - i, x_scale, w_scale + i, y + i);
+}
+
 void ternary_gemm_bits2(const PackedView& w, int64_t g0, int64_t g1, const TernaryInput& in,
                         const TernaryOutput& out, uint8_t* /*scratch*/) {
   for (int64_t g = g0; g < g1; ++g) {
@@ -60,15 +72,15 @@ void ternary_gemm_bits2(const PackedView& w, int64_t g0, int64_t g1, const Terna
         plane<2>(wv, x, acc);
         plane<3>(wv, x, acc);
       }
-      int32_t sums[kPackRows];
-      for (int q = 0; q < 4; ++q) vst1q_s32(sums + 4 * q, vpaddq_s32(acc[2 * q], acc[2 * q + 1]));
-      for (int64_t i = 0; i < rows; ++i) {
-        const auto v = static_cast<int32_t>(static_cast<uint32_t>(sums[i]) - static_cast<uint32_t>(in.x_sum[m]));
-        const int64_t n = g * kPackRows + i;
-        if (out.y)
-          out.y[m * out.ldy + n] = static_cast<float>(v) / out.x_scale[m] * out.w_scale[n];
-        else
-          out.y_int[m * out.ldy + n] = v;
+      // Row sums minus sum(x) (vsubq wraps, like the scalar kernel's uint32 arithmetic).
+      int32_t v[kPackRows];
+      const int32x4_t x_sum = vdupq_n_s32(in.x_sum[m]);
+      for (int q = 0; q < 4; ++q) vst1q_s32(v + 4 * q, vsubq_s32(vpaddq_s32(acc[2 * q], acc[2 * q + 1]), x_sum));
+      const int64_t n0 = g * kPackRows;
+      if (out.y) {
+        rescale_i32(v, rows, out.x_scale[m], out.w_scale + n0, out.y + m * out.ldy + n0);
+      } else {
+        for (int64_t i = 0; i < rows; ++i) out.y_int[m * out.ldy + n0 + i] = v[i];
       }
     }
   }
@@ -80,6 +92,7 @@ const KernelTable& neon_table() {
   static const KernelTable t = [] {
     KernelTable k;
     k.ternary_gemm[static_cast<int>(TernaryLayout::Bits2)] = ternary_gemm_bits2;
+    k.rescale_i32 = rescale_i32;
     return k;
   }();
   return t;

@@ -41,6 +41,7 @@ using AttentionHeadFn = void (*)(const float* q, const float* K, const float* V,
 using GateFn = void (*)(float* g, const float* u, int64_t n);
 // Groups [g0, g1) (16 rows each).
 using Q8GemmFn = void (*)(const Q8View& w, int64_t g0, int64_t g1, const Q8Input& in, float* Y, int64_t ldy);
+using RescaleFn = void (*)(const int32_t* acc, int64_t n, float x_scale, const float* w_scale, float* y);
 
 struct KernelTable {
   TernaryGemmFn ternary_gemm[2] = {};  // by TernaryLayout; nullptr: not native here
@@ -50,6 +51,7 @@ struct KernelTable {
   AttentionHeadFn attention_head = nullptr;
   GateFn squared_relu_mul = nullptr;
   Q8GemmFn q8_gemm = nullptr;
+  RescaleFn rescale_i32 = nullptr;
 };
 
 // IEEE half <-> float (round to nearest even), for code that must not assume F16C.

@@ -30,8 +30,69 @@ TRIT_INLINE __m256i dot_u8s8(__m256i acc, __m256i u, __m256i s) {
 #endif
 }
 
-// Bits2 only (Base3 runs on the scalar path here). A 64-byte plane is two 256-bit halves:
-// rows 0-7 and rows 8-15 of the group.
+// ---------------------------------------------------------------------------------------------
+// Row kernels (row_ops_impl.hpp) and the int32 -> float rescale (rescale_impl.hpp) on 8 lanes.
+// Tails use AVX's masked loads and stores, which never touch the lanes left out.
+
+struct RowOps {
+  using F = __m256;
+  using D = __m256d;
+  using I = __m256i;
+  static constexpr int64_t W = 8;
+  static TRIT_INLINE __m256i tail_mask(int64_t count) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  static TRIT_INLINE F load(const float* p) { return _mm256_loadu_ps(p); }
+  static TRIT_INLINE F load_tail(const float* p, int64_t count) { return _mm256_maskload_ps(p, tail_mask(count)); }
+  static TRIT_INLINE void store(float* p, F v) { _mm256_storeu_ps(p, v); }
+  static TRIT_INLINE void store_tail(float* p, F v, int64_t count) { _mm256_maskstore_ps(p, tail_mask(count), v); }
+  static TRIT_INLINE F zero() { return _mm256_setzero_ps(); }
+  static TRIT_INLINE F set1(float f) { return _mm256_set1_ps(f); }
+  static TRIT_INLINE F mul(F a, F b) { return _mm256_mul_ps(a, b); }
+  static TRIT_INLINE F div(F a, F b) { return _mm256_div_ps(a, b); }
+  static TRIT_INLINE F min(F a, F b) { return _mm256_min_ps(a, b); }
+  static TRIT_INLINE F max(F a, F b) { return _mm256_max_ps(a, b); }
+  static TRIT_INLINE F abs(F v) { return _mm256_and_ps(v, _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff))); }
+  static TRIT_INLINE float reduce_max(F v) {
+    const __m128 h = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    const __m128 q = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    return _mm_cvtss_f32(_mm_max_ss(q, _mm_movehdup_ps(q)));
+  }
+  static TRIT_INLINE F round_even(F v) { return _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static TRIT_INLINE F ordered(F y, F r) { return _mm256_and_ps(r, _mm256_cmp_ps(y, y, _CMP_ORD_Q)); }
+  static TRIT_INLINE __m128i to_i8(F r) {
+    const __m256i v = _mm256_cvtps_epi32(r);
+    const __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    return _mm_packs_epi16(w16, w16);
+  }
+  static TRIT_INLINE void store_i8(int8_t* q, F r) { _mm_storel_epi64(reinterpret_cast<__m128i*>(q), to_i8(r)); }
+  static TRIT_INLINE void store_i8_tail(int8_t* q, F r, int64_t count) {
+    alignas(16) int8_t b[16];
+    _mm_store_si128(reinterpret_cast<__m128i*>(b), to_i8(r));
+    for (int64_t i = 0; i < count; ++i) q[i] = b[i];
+  }
+  static TRIT_INLINE D zero_d() { return _mm256_setzero_pd(); }
+  static TRIT_INLINE D lo_d(F v) { return _mm256_cvtps_pd(_mm256_castps256_ps128(v)); }
+  static TRIT_INLINE D hi_d(F v) { return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)); }
+  static TRIT_INLINE D fma_d(D a, D b, D c) { return _mm256_fmadd_pd(a, b, c); }
+  static TRIT_INLINE D add_d(D a, D b) { return _mm256_add_pd(a, b); }
+  static TRIT_INLINE double hsum_d(D v) {
+    alignas(32) double l[4];
+    _mm256_store_pd(l, v);
+    return (l[0] + l[1]) + (l[2] + l[3]);
+  }
+  static TRIT_INLINE I load_i32(const int32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+  static TRIT_INLINE I load_i32_tail(const int32_t* p, int64_t count) {
+    return _mm256_maskload_epi32(reinterpret_cast<const int*>(p), tail_mask(count));
+  }
+  static TRIT_INLINE F to_float(I v) { return _mm256_cvtepi32_ps(v); }
+};
+
+#include "kernels/x86/rescale_impl.hpp"
+
+// ---------------------------------------------------------------------------------------------
+// Ternary GEMM, Bits2 only (Base3 runs on the scalar path here). A 64-byte plane is two 256-bit
+// halves: rows 0-7 and rows 8-15 of the group.
 template <int MB, int NB>
 TRIT_INLINE void ternary_tile(const PackedView& w, int64_t g, const TernaryInput& in, int64_t m0,
                               const TernaryOutput& out) {
@@ -65,15 +126,17 @@ TRIT_INLINE void ternary_tile(const PackedView& w, int64_t g, const TernaryInput
     const int64_t n0 = (g + j) * kPackRows;
     const int64_t rows = w.n - n0 < kPackRows ? w.n - n0 : kPackRows;
     for (int m = 0; m < MB; ++m) {
-      alignas(32) int32_t v[16];
       const __m256i sum = _mm256_set1_epi32(in.x_sum[m0 + m]);
-      _mm256_store_si256(reinterpret_cast<__m256i*>(v), _mm256_sub_epi32(acc[m][j][0], sum));
-      _mm256_store_si256(reinterpret_cast<__m256i*>(v + 8), _mm256_sub_epi32(acc[m][j][1], sum));
-      for (int64_t i = 0; i < rows; ++i) {
+      for (int h = 0; h < 2 && 8 * h < rows; ++h) {  // rows 8h .. 8h + 7 of the group
+        const int64_t count = rows - 8 * h < 8 ? rows - 8 * h : 8;
+        const int64_t at = (m0 + m) * out.ldy + n0 + 8 * h;
+        const __m256i v = _mm256_sub_epi32(acc[m][j][h], sum);
         if (out.y != nullptr) {
-          out.y[(m0 + m) * out.ldy + n0 + i] = static_cast<float>(v[i]) / out.x_scale[m0 + m] * out.w_scale[n0 + i];
+          rescale_lanes(v, count, out.x_scale[m0 + m], out.w_scale + n0 + 8 * h, out.y + at);
+        } else if (count == 8) {
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.y_int + at), v);
         } else {
-          out.y_int[(m0 + m) * out.ldy + n0 + i] = v[i];
+          _mm256_maskstore_epi32(reinterpret_cast<int*>(out.y_int + at), RowOps::tail_mask(count), v);
         }
       }
     }
@@ -145,55 +208,7 @@ struct Vec {
 #include "kernels/x86/float_gemm_impl.hpp"
 
 // ---------------------------------------------------------------------------------------------
-// Activation quantiser, RMSNorm, squared-ReLU gate (row_ops_impl.hpp) on 8 lanes. Tails use
-// AVX's masked loads and stores, which never touch the lanes left out.
-
-struct RowOps {
-  using F = __m256;
-  using D = __m256d;
-  static constexpr int64_t W = 8;
-  static TRIT_INLINE __m256i tail_mask(int64_t count) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-  }
-  static TRIT_INLINE F load(const float* p) { return _mm256_loadu_ps(p); }
-  static TRIT_INLINE F load_tail(const float* p, int64_t count) { return _mm256_maskload_ps(p, tail_mask(count)); }
-  static TRIT_INLINE void store(float* p, F v) { _mm256_storeu_ps(p, v); }
-  static TRIT_INLINE void store_tail(float* p, F v, int64_t count) { _mm256_maskstore_ps(p, tail_mask(count), v); }
-  static TRIT_INLINE F zero() { return _mm256_setzero_ps(); }
-  static TRIT_INLINE F set1(float f) { return _mm256_set1_ps(f); }
-  static TRIT_INLINE F mul(F a, F b) { return _mm256_mul_ps(a, b); }
-  static TRIT_INLINE F min(F a, F b) { return _mm256_min_ps(a, b); }
-  static TRIT_INLINE F max(F a, F b) { return _mm256_max_ps(a, b); }
-  static TRIT_INLINE F abs(F v) { return _mm256_and_ps(v, _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff))); }
-  static TRIT_INLINE float reduce_max(F v) {
-    const __m128 h = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    const __m128 q = _mm_max_ps(h, _mm_movehl_ps(h, h));
-    return _mm_cvtss_f32(_mm_max_ss(q, _mm_movehdup_ps(q)));
-  }
-  static TRIT_INLINE F round_even(F v) { return _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-  static TRIT_INLINE F ordered(F y, F r) { return _mm256_and_ps(r, _mm256_cmp_ps(y, y, _CMP_ORD_Q)); }
-  static TRIT_INLINE __m128i to_i8(F r) {
-    const __m256i v = _mm256_cvtps_epi32(r);
-    const __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    return _mm_packs_epi16(w16, w16);
-  }
-  static TRIT_INLINE void store_i8(int8_t* q, F r) { _mm_storel_epi64(reinterpret_cast<__m128i*>(q), to_i8(r)); }
-  static TRIT_INLINE void store_i8_tail(int8_t* q, F r, int64_t count) {
-    alignas(16) int8_t b[16];
-    _mm_store_si128(reinterpret_cast<__m128i*>(b), to_i8(r));
-    for (int64_t i = 0; i < count; ++i) q[i] = b[i];
-  }
-  static TRIT_INLINE D zero_d() { return _mm256_setzero_pd(); }
-  static TRIT_INLINE D lo_d(F v) { return _mm256_cvtps_pd(_mm256_castps256_ps128(v)); }
-  static TRIT_INLINE D hi_d(F v) { return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)); }
-  static TRIT_INLINE D fma_d(D a, D b, D c) { return _mm256_fmadd_pd(a, b, c); }
-  static TRIT_INLINE D add_d(D a, D b) { return _mm256_add_pd(a, b); }
-  static TRIT_INLINE double hsum_d(D v) {
-    alignas(32) double l[4];
-    _mm256_store_pd(l, v);
-    return (l[0] + l[1]) + (l[2] + l[3]);
-  }
-};
+// Activation quantiser, RMSNorm, squared-ReLU gate.
 
 #include "kernels/x86/row_ops_impl.hpp"
 
@@ -311,6 +326,7 @@ KernelTable make_table() {
   k.attention_head = attention_head;
   k.squared_relu_mul = squared_relu_mul;
   k.q8_gemm = q8_gemm;
+  k.rescale_i32 = rescale_i32;
   return k;
 }
 

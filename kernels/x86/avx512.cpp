@@ -17,6 +17,53 @@ namespace trit::kernels::detail {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
+// Row kernels (row_ops_impl.hpp) and the int32 -> float rescale (rescale_impl.hpp) on 16 lanes,
+// masked tails.
+
+struct RowOps {
+  using F = __m512;
+  using D = __m512d;
+  using I = __m512i;
+  static constexpr int64_t W = 16;
+  static TRIT_INLINE __mmask16 tail_mask(int64_t count) { return static_cast<__mmask16>((1u << count) - 1u); }
+  static TRIT_INLINE F load(const float* p) { return _mm512_loadu_ps(p); }
+  static TRIT_INLINE F load_tail(const float* p, int64_t count) { return _mm512_maskz_loadu_ps(tail_mask(count), p); }
+  static TRIT_INLINE void store(float* p, F v) { _mm512_storeu_ps(p, v); }
+  static TRIT_INLINE void store_tail(float* p, F v, int64_t count) { _mm512_mask_storeu_ps(p, tail_mask(count), v); }
+  static TRIT_INLINE F zero() { return _mm512_setzero_ps(); }
+  static TRIT_INLINE F set1(float f) { return _mm512_set1_ps(f); }
+  static TRIT_INLINE F mul(F a, F b) { return _mm512_mul_ps(a, b); }
+  static TRIT_INLINE F div(F a, F b) { return _mm512_div_ps(a, b); }
+  static TRIT_INLINE F min(F a, F b) { return _mm512_min_ps(a, b); }
+  static TRIT_INLINE F max(F a, F b) { return _mm512_max_ps(a, b); }
+  static TRIT_INLINE F abs(F v) { return _mm512_and_ps(v, _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff))); }
+  static TRIT_INLINE float reduce_max(F v) { return _mm512_reduce_max_ps(v); }
+  static TRIT_INLINE F round_even(F v) { return _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static TRIT_INLINE F ordered(F y, F r) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, y, _CMP_ORD_Q), r); }
+  static TRIT_INLINE void store_i8(int8_t* q, F r) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q), _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(r)));
+  }
+  static TRIT_INLINE void store_i8_tail(int8_t* q, F r, int64_t count) {
+    _mm512_mask_cvtsepi32_storeu_epi8(q, tail_mask(count), _mm512_cvtps_epi32(r));
+  }
+  static TRIT_INLINE D zero_d() { return _mm512_setzero_pd(); }
+  static TRIT_INLINE D lo_d(F v) { return _mm512_cvtps_pd(_mm512_castps512_ps256(v)); }
+  static TRIT_INLINE D hi_d(F v) {
+    return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  }
+  static TRIT_INLINE D fma_d(D a, D b, D c) { return _mm512_fmadd_pd(a, b, c); }
+  static TRIT_INLINE D add_d(D a, D b) { return _mm512_add_pd(a, b); }
+  static TRIT_INLINE double hsum_d(D v) { return _mm512_reduce_add_pd(v); }
+  static TRIT_INLINE I load_i32(const int32_t* p) { return _mm512_loadu_si512(p); }
+  static TRIT_INLINE I load_i32_tail(const int32_t* p, int64_t count) {
+    return _mm512_maskz_loadu_epi32(tail_mask(count), p);
+  }
+  static TRIT_INLINE F to_float(I v) { return _mm512_cvtepi32_ps(v); }
+};
+
+#include "kernels/x86/rescale_impl.hpp"
+
+// ---------------------------------------------------------------------------------------------
 // Ternary GEMM on packed weights (layouts in ternary_gemm.hpp).
 //
 // One tile = MB activation rows x NB row groups (16 output rows each), accumulated over every
@@ -72,24 +119,24 @@ TRIT_INLINE __m512i field(__m512i packed, int p, const Consts& k) {
   return p == 0 ? _mm512_and_si512(packed, k.m3) : _mm512_and_si512(_mm512_srli_epi16(packed, 2 * p), k.m3);
 }
 
-// Tile epilogue: undo the code offset, then store int32 or rescale to float (masked to N).
+// One group's 16 results of row m: int32 as they are, or rescaled to float (both masked to N).
+TRIT_INLINE void store_group(const TernaryOutput& out, int64_t m, int64_t n0, int64_t rows, __m512i v) {
+  if (out.y != nullptr) {
+    rescale_lanes(v, rows, out.x_scale[m], out.w_scale + n0, out.y + m * out.ldy + n0);
+  } else {
+    _mm512_mask_storeu_epi32(out.y_int + m * out.ldy + n0, RowOps::tail_mask(rows), v);
+  }
+}
+
+// Tile epilogue: undo the code offset, then store.
 template <int MB, int NB>
 TRIT_INLINE void store_tile(const PackedView& w, int64_t g, const TernaryInput& in, int64_t m0,
                             const TernaryOutput& out, const __m512i (&acc)[MB][NB]) {
   for (int j = 0; j < NB; ++j) {
     const int64_t n0 = (g + j) * kPackRows;
     const int64_t rows = w.n - n0 < kPackRows ? w.n - n0 : kPackRows;
-    const __mmask16 mask = static_cast<__mmask16>((1u << rows) - 1u);
-    for (int m = 0; m < MB; ++m) {
-      const __m512i v = _mm512_sub_epi32(acc[m][j], _mm512_set1_epi32(in.x_sum[m0 + m]));
-      if (out.y != nullptr) {
-        const __m512 f = _mm512_div_ps(_mm512_cvtepi32_ps(v), _mm512_set1_ps(out.x_scale[m0 + m]));
-        const __m512 s = _mm512_maskz_loadu_ps(mask, out.w_scale + n0);
-        _mm512_mask_storeu_ps(out.y + (m0 + m) * out.ldy + n0, mask, _mm512_mul_ps(f, s));
-      } else {
-        _mm512_mask_storeu_epi32(out.y_int + (m0 + m) * out.ldy + n0, mask, v);
-      }
-    }
+    for (int m = 0; m < MB; ++m)
+      store_group(out, m0 + m, n0, rows, _mm512_sub_epi32(acc[m][j], _mm512_set1_epi32(in.x_sum[m0 + m])));
   }
 }
 
@@ -211,14 +258,7 @@ TRIT_INLINE void ternary_gemv_tile(const PackedView& w, int64_t g, const Ternary
     if constexpr (NP == 5) sum = _mm512_add_epi32(sum, acc[j][4]);
     const int64_t n0 = (g + j) * kPackRows;
     const int64_t rows = w.n - n0 < kPackRows ? w.n - n0 : kPackRows;
-    const __mmask16 m = static_cast<__mmask16>((1u << rows) - 1u);
-    const __m512i v = _mm512_sub_epi32(sum, _mm512_set1_epi32(in.x_sum[m0]));
-    if (out.y != nullptr) {
-      const __m512 f = _mm512_div_ps(_mm512_cvtepi32_ps(v), _mm512_set1_ps(out.x_scale[m0]));
-      _mm512_mask_storeu_ps(out.y + m0 * out.ldy + n0, m, _mm512_mul_ps(f, _mm512_maskz_loadu_ps(m, out.w_scale + n0)));
-    } else {
-      _mm512_mask_storeu_epi32(out.y_int + m0 * out.ldy + n0, m, v);
-    }
+    store_group(out, m0, n0, rows, _mm512_sub_epi32(sum, _mm512_set1_epi32(in.x_sum[m0])));
   }
 }
 
@@ -347,41 +387,7 @@ struct Vec {
 #include "kernels/x86/float_gemm_impl.hpp"
 
 // ---------------------------------------------------------------------------------------------
-// Activation quantiser, RMSNorm, squared-ReLU gate (row_ops_impl.hpp) on 16 lanes, masked tails.
-
-struct RowOps {
-  using F = __m512;
-  using D = __m512d;
-  static constexpr int64_t W = 16;
-  static TRIT_INLINE __mmask16 tail_mask(int64_t count) { return static_cast<__mmask16>((1u << count) - 1u); }
-  static TRIT_INLINE F load(const float* p) { return _mm512_loadu_ps(p); }
-  static TRIT_INLINE F load_tail(const float* p, int64_t count) { return _mm512_maskz_loadu_ps(tail_mask(count), p); }
-  static TRIT_INLINE void store(float* p, F v) { _mm512_storeu_ps(p, v); }
-  static TRIT_INLINE void store_tail(float* p, F v, int64_t count) { _mm512_mask_storeu_ps(p, tail_mask(count), v); }
-  static TRIT_INLINE F zero() { return _mm512_setzero_ps(); }
-  static TRIT_INLINE F set1(float f) { return _mm512_set1_ps(f); }
-  static TRIT_INLINE F mul(F a, F b) { return _mm512_mul_ps(a, b); }
-  static TRIT_INLINE F min(F a, F b) { return _mm512_min_ps(a, b); }
-  static TRIT_INLINE F max(F a, F b) { return _mm512_max_ps(a, b); }
-  static TRIT_INLINE F abs(F v) { return _mm512_and_ps(v, _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff))); }
-  static TRIT_INLINE float reduce_max(F v) { return _mm512_reduce_max_ps(v); }
-  static TRIT_INLINE F round_even(F v) { return _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-  static TRIT_INLINE F ordered(F y, F r) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, y, _CMP_ORD_Q), r); }
-  static TRIT_INLINE void store_i8(int8_t* q, F r) {
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(q), _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(r)));
-  }
-  static TRIT_INLINE void store_i8_tail(int8_t* q, F r, int64_t count) {
-    _mm512_mask_cvtsepi32_storeu_epi8(q, tail_mask(count), _mm512_cvtps_epi32(r));
-  }
-  static TRIT_INLINE D zero_d() { return _mm512_setzero_pd(); }
-  static TRIT_INLINE D lo_d(F v) { return _mm512_cvtps_pd(_mm512_castps512_ps256(v)); }
-  static TRIT_INLINE D hi_d(F v) {
-    return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-  }
-  static TRIT_INLINE D fma_d(D a, D b, D c) { return _mm512_fmadd_pd(a, b, c); }
-  static TRIT_INLINE D add_d(D a, D b) { return _mm512_add_pd(a, b); }
-  static TRIT_INLINE double hsum_d(D v) { return _mm512_reduce_add_pd(v); }
-};
+// Activation quantiser, RMSNorm, squared-ReLU gate.
 
 #include "kernels/x86/row_ops_impl.hpp"
 
@@ -427,6 +433,7 @@ const KernelTable& avx512_table() {
     k.attention_head = avx2_table().attention_head;
     k.squared_relu_mul = squared_relu_mul;
     k.q8_gemm = q8_gemm;
+    k.rescale_i32 = rescale_i32;
     return k;
   }();
   return t;

@@ -1,6 +1,6 @@
 // Row kernels of the float path for any vector width: BitNet's activation quantiser, RMSNorm and
 // the squared-ReLU gate. Included inside a variant file's anonymous namespace after it defines
-// `RowOps`: the lane count W, vector types F (W floats) and D (W / 2 doubles), and
+// `RowOps`: the lane count W, vector types F (W floats), D (W / 2 doubles) and I (W int32), and
 //   load(p), load_tail(p, count)    W floats; a tail reads only lanes < count, the rest are 0
 //   store(p, v), store_tail(p, v, count)
 //   zero, set1, mul, min, max, abs
@@ -13,6 +13,7 @@
 //                                   lanes integral in [-127, 127] as int8
 //   zero_d, lo_d(v), hi_d(v)        v's lanes [0, W/2) and [W/2, W) widened to double
 //   fma_d, add_d, hsum_d(d)         hsum_d in a fixed order of the variant's choosing
+//   div, load_i32(p), load_i32_tail(p, count), to_float(i)   (int32 lanes I; for rescale_impl.hpp)
 // Every kernel here is the same IEEE operations per element as its scalar reference (the
 // quantiser and the gate are bit-identical to it on every variant); RMSNorm's sum of squares
 // is in double in a fixed order per variant (two D accumulators, hsum_d, then the tail in

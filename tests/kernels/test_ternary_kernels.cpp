@@ -1,8 +1,13 @@
 // The packed int8 x ternary kernels: every variant this CPU runs, in both packed layouts (native
 // or through the portable fallback), bit-identical to the scalar reference on random and edge
-// shapes, with integer and rescaled float outputs, over full and partial row-group ranges.
+// shapes, with integer and rescaled float outputs, over full and partial row-group ranges. The
+// int32 -> float rescale helper: bit-identical to its reference on every variant, and equal to
+// the kernels' fused float output.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -186,6 +191,129 @@ TEST(TernaryKernels, DispatchedEntryPointsMatchTheReference) {
     EXPECT_EQ(got, ref) << variant_name(variants[vi]);
   }
   set_active_variant(saved);
+}
+
+namespace {
+
+// Bitwise equality of float arrays (NaNs and signed zeros included), reporting the first
+// difference.
+::testing::AssertionResult same_bits(const float* got, const float* want, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    if (std::memcmp(&got[i], &want[i], 4) != 0)
+      return ::testing::AssertionFailure() << "element " << i << ": " << got[i] << " != " << want[i];
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace
+
+TEST(Rescale, EveryVariantIsBitIdenticalToTheReference) {
+  std::mt19937_64 rng(trit::testing::test_seed() + 3);
+  constexpr float kMax = std::numeric_limits<float>::max(), kInf = std::numeric_limits<float>::infinity();
+  constexpr float kMinNormal = std::numeric_limits<float>::min(), kDenorm = std::numeric_limits<float>::denorm_min();
+  // Accumulators: up to 128 * 2^20 in magnitude (past 2^24, so the conversion rounds, ties to
+  // even included), and int32's extremes.
+  constexpr int32_t kBig = 128 << 20;
+  const std::vector<int32_t> edge_acc = {0, 1, -1, kBig, -kBig, kBig - 1, -kBig + 1, (1 << 24) + 1, -(1 << 24) - 1,
+                                         (1 << 24) + 3, (1 << 25) + 2, (1 << 25) + 6, std::numeric_limits<int32_t>::max(),
+                                         std::numeric_limits<int32_t>::min(), 127 * 2560, -128 * 6912};
+  // Scales: ordinary, tiny (subnormal results, or infinities after the division), huge
+  // (overflow), signed zeros (0 / 0 = NaN, x / -0 = -inf), infinity.
+  const std::vector<float> edge_x_scale = {31.75f, 127.0f / 3.3f, 1.0f, 1e-38f, kDenorm, kMinNormal, 1e38f, kMax,
+                                           0.0f, -0.0f, kInf, 3e-5f};
+  const std::vector<float> edge_w_scale = {0.5f, 1.0f, 0.0123f, 0.0f, -0.0f, kDenorm, kMinNormal, 1e-30f, 1e30f,
+                                           kMax, -2.0f, kInf};
+  std::uniform_int_distribution<int32_t> acc_dist(-kBig, kBig);
+  std::uniform_real_distribution<float> log_scale(-8.0f, 8.0f);
+  int nv = 0;
+  const Variant* variants = available_variants(&nv);
+  for (int64_t n : {0, 1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 100, 2560, 2561}) {
+    for (int rep = 0; rep < 6; ++rep) {
+      // Odd reps read and write one element past an aligned start.
+      const int64_t off = rep % 2;
+      std::vector<int32_t> acc(static_cast<size_t>(n + off));
+      std::vector<float> ws(static_cast<size_t>(n + off));
+      for (int64_t i = off; i < n + off; ++i) {
+        const bool edge = rep >= 2 && rng() % 3 == 0;
+        acc[static_cast<size_t>(i)] = edge ? edge_acc[rng() % edge_acc.size()] : acc_dist(rng);
+        ws[static_cast<size_t>(i)] = rep >= 4 && rng() % 3 == 0 ? edge_w_scale[rng() % edge_w_scale.size()]
+                                                                 : std::exp2(log_scale(rng));
+      }
+      std::vector<float> x_scales = {std::exp2(log_scale(rng))};
+      if (rep >= 4) x_scales = edge_x_scale;
+      for (float xs : x_scales) {
+        std::vector<float> ref(static_cast<size_t>(n + off));
+        rescale_i32_ref(acc.data() + off, n, xs, ws.data() + off, ref.data() + off);
+        for (int vi = 0; vi < nv; ++vi) {
+          SCOPED_TRACE(std::string(variant_name(variants[vi])) + " n=" + std::to_string(n) + " off=" +
+                       std::to_string(off) + " x_scale=" + std::to_string(xs));
+          // Sentinels on both sides: the helper writes exactly its n elements.
+          std::vector<float> got(static_cast<size_t>(n + off + 1), -7.0f);
+          rescale_i32(variants[vi], acc.data() + off, n, xs, ws.data() + off, got.data() + off);
+          ASSERT_TRUE(same_bits(got.data() + off, ref.data() + off, n));
+          if (off) {
+            ASSERT_EQ(got.front(), -7.0f);
+          }
+          ASSERT_EQ(got.back(), -7.0f);
+        }
+      }
+    }
+  }
+  // The dispatched overload runs the active variant.
+  const Variant saved = active_variant();
+  const int32_t acc[3] = {kBig, -3, 0};
+  const float ws[3] = {0.25f, 3.0f, -0.0f};
+  float ref[3], got[3];
+  rescale_i32_ref(acc, 3, 7.0f, ws, ref);
+  for (int vi = 0; vi < nv; ++vi) {
+    set_active_variant(variants[vi]);
+    rescale_i32(acc, 3, 7.0f, ws, got);
+    EXPECT_TRUE(same_bits(got, ref, 3)) << variant_name(variants[vi]);
+  }
+  set_active_variant(saved);
+}
+
+// The fused float output of the packed kernels equals rescale_i32 applied to their int32
+// output, bit for bit, on every variant and layout (GEMV, tiled and pre-decoded batch paths,
+// partial last groups), with ordinary and edge scales.
+TEST(Rescale, FusedEpilogueEqualsRescalingTheIntegerOutput) {
+  std::mt19937_64 rng(trit::testing::test_seed() + 4);
+  const std::vector<float> edge_scale = {0.0f, -0.0f, std::numeric_limits<float>::denorm_min(), 1e-38f, 1e38f,
+                                         std::numeric_limits<float>::max(), std::numeric_limits<float>::infinity()};
+  std::uniform_real_distribution<float> log_scale(-8.0f, 8.0f);
+  int nv = 0;
+  const Variant* variants = available_variants(&nv);
+  const std::vector<Case> shapes = {{1, 17, 40}, {1, 16, 2560}, {1, 100, 321}, {2, 33, 65},
+                                    {5, 50, 700},  {6, 48, 64},   {7, 15, 20},   {13, 70, 333},
+                                    {17, 49, 160}, {3, 1, 1},     {12, 33, 1000, Case::MaxPositive}};
+  for (const Case& c : shapes) {
+    const auto w = make_w(c, rng);
+    for (TernaryLayout l : {TernaryLayout::Bits2, TernaryLayout::Base3}) {
+      const Prepared p(c, l, w, 0, rng);
+      for (int edges = 0; edges < 2; ++edges) {
+        std::vector<float> xs(static_cast<size_t>(c.M)), ws(static_cast<size_t>(c.N));
+        for (auto& s : xs) s = edges && rng() % 3 == 0 ? edge_scale[rng() % edge_scale.size()] : std::exp2(log_scale(rng));
+        for (auto& s : ws) s = edges && rng() % 3 == 0 ? edge_scale[rng() % edge_scale.size()] : std::exp2(log_scale(rng));
+        const int64_t ldy = c.N + 3;  // a stride wider than N
+        for (int vi = 0; vi < nv; ++vi) {
+          const Variant v = variants[vi];
+          SCOPED_TRACE(describe(v, l, c) + " edges=" + std::to_string(edges));
+          std::vector<int32_t> yi(static_cast<size_t>(c.M * ldy), 0x5eadbeef);
+          std::vector<float> yf(static_cast<size_t>(c.M * ldy), -7.0f);
+          gemm_packed(v, p.packed, 0, p.packed.groups(), p.input(c), TernaryOutput{yi.data(), nullptr, ldy, nullptr, nullptr});
+          gemm_packed(v, p.packed, 0, p.packed.groups(), p.input(c), TernaryOutput{nullptr, yf.data(), ldy, xs.data(), ws.data()});
+          for (int64_t m = 0; m < c.M; ++m) {
+            const auto row = static_cast<size_t>(m * ldy);
+            std::vector<float> want(static_cast<size_t>(c.N)), want_ref(want.size());
+            rescale_i32(v, yi.data() + row, c.N, xs[static_cast<size_t>(m)], ws.data(), want.data());
+            rescale_i32_ref(yi.data() + row, c.N, xs[static_cast<size_t>(m)], ws.data(), want_ref.data());
+            ASSERT_TRUE(same_bits(yf.data() + row, want.data(), c.N)) << "m=" << m;
+            ASSERT_TRUE(same_bits(want.data(), want_ref.data(), c.N)) << "m=" << m;
+            for (int64_t n = c.N; n < ldy; ++n) ASSERT_EQ(yf[row + static_cast<size_t>(n)], -7.0f) << "m=" << m;
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST(CpuFeatures, VariantNamesAndAvailability) {
