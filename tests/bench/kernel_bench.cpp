@@ -289,6 +289,25 @@ void BM_RmsNorm(benchmark::State& state) {
 }
 BENCHMARK(BM_RmsNorm)->Apply([](benchmark::internal::Benchmark* b) { all_variants(b, {{2560}, {6912}}); });
 
+// The int32 -> float rescale of one row of BitLinear results (what accelerator results go
+// through): args variant, n. Bytes = acc and w_scale read.
+void BM_RescaleI32(benchmark::State& state) {
+  const Variant v = variant_arg(state);
+  const int64_t n = state.range(1);
+  std::vector<int32_t> acc(static_cast<size_t>(n));
+  std::vector<float> ws(static_cast<size_t>(n)), y(static_cast<size_t>(n));
+  std::mt19937 rng(8);
+  for (auto& a : acc) a = static_cast<int32_t>(rng() % (2u << 20)) - (1 << 20);
+  for (auto& f : ws) f = 0.5f + static_cast<float>(rng() % 1000) / 1000.0f;
+  for (auto _ : state) {
+    rescale_i32(v, acc.data(), n, 31.75f, ws.data(), y.data());
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * n * 8);
+  state.SetLabel(std::string(variant_name(v)));
+}
+BENCHMARK(BM_RescaleI32)->Apply([](benchmark::internal::Benchmark* b) { all_variants(b, {{2560}, {6912}, {6913}}); });
+
 // Squared-ReLU FFN gate on an FFN-size row, in place: args variant, n. Bytes = g and u read.
 // The gate is re-initialised from a copy each iteration (outside the timing would need
 // PauseTiming, which costs more than the kernel); the copy is timed too, the same in every run.
