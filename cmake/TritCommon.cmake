@@ -24,6 +24,10 @@ include(GoogleTest)
 set(TRIT_GEN_DIR ${CMAKE_BINARY_DIR}/generated)
 file(MAKE_DIRECTORY ${TRIT_GEN_DIR})
 
+# Command-line tests: `${TRIT_EXPECT_EXIT} CODE REGEX command args...` passes only when the command
+# exits with CODE and prints something matching REGEX.
+set(TRIT_EXPECT_EXIT ${PROJECT_SOURCE_DIR}/tests/support/expect_exit.sh)
+
 # trit_add_gtest(<name> SOURCES ... LIBS ... [LABELS label] [TIMEOUT s] [SEEDED])
 # LABELS takes ONE label: gtest_discover_tests drops every list element after the first.
 # One GoogleTest executable, registered test-by-test in CTest. SEEDED tests use the seeded main

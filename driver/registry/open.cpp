@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "fpga/fpga_backend.hpp"
+#include "params.hpp"
+#include "ref/ref_backend.hpp"
 #include "trit/driver/errors.hpp"
 
 namespace trit::driver {
@@ -10,6 +13,7 @@ namespace trit::driver {
 // backends/sim/sim_factory.cpp (built only with the Verilated models).
 std::unique_ptr<Backend> make_sim_backend(std::string_view variant, const OpenOptions& opt);
 std::vector<std::string> sim_variants();
+std::vector<std::pair<std::string, std::string>> sim_unbuilt_variants();
 #endif
 
 namespace {
@@ -17,11 +21,28 @@ namespace {
 std::unique_ptr<Backend> make_ref(std::string_view variant, const OpenOptions& opt) {
   if (!variant.empty())
     throw ConfigError(fmt::format("ref: no variants ('{}'); set OpenOptions::config to choose the array", variant));
-  return std::make_unique<RefBackend>(opt.config.value_or(ArrayConfig{}), opt.ref);
+  RefBackend::Options o;
+  if (opt.memory_bytes) o.mem_size = *opt.memory_bytes;
+  if (opt.memory_latency) o.latency_cycles = *opt.memory_latency;
+  ParamReader p("ref", opt.params);
+  p.get("mem_base", o.mem_base);
+  p.get("clock_khz", o.clock_khz);
+  p.finish();
+  return std::make_unique<RefBackend>(opt.config.value_or(ArrayConfig{}), o);
 }
 
 std::unique_ptr<Backend> make_fpga(std::string_view variant, const OpenOptions& opt) {
-  FpgaOptions f = opt.fpga;
+  // A board's memory and latency are what they are: memory_bytes / memory_latency do not apply.
+  FpgaOptions f;
+  ParamReader p("fpga", opt.params);
+  p.get("uio", f.uio);
+  p.get("uio_map", f.uio_map);
+  p.get("udmabuf", f.udmabuf);
+  p.get("dev_dir", f.dev_dir);
+  p.get("sysfs_dir", f.sysfs_dir);
+  p.get("irq_node", f.irq_node);
+  p.get("cached", f.cached);
+  p.finish();
   if (!variant.empty()) f.uio = std::string(variant);
   return std::make_unique<FpgaBackend>(f);
 }
@@ -32,17 +53,20 @@ struct Entry {
   const char* description;
   std::unique_ptr<Backend> (*make)(std::string_view variant, const OpenOptions&);
   std::vector<std::string> (*variants)();
+  std::vector<std::pair<std::string, std::string>> (*unbuilt)();
 };
 
 const Entry kBackends[] = {
-    {"ref", "C++ reference model: exact results, analytic cycle estimate", make_ref, nullptr},
+    {"ref", "C++ reference model: exact results, analytic cycle estimate", make_ref, nullptr, nullptr},
 #ifdef TRIT_HAVE_SIM
-    {"sim", "Verilated RTL with the AXI memory model: cycle-accurate", make_sim_backend, sim_variants},
+    {"sim", "Verilated RTL with the AXI memory model: cycle-accurate", make_sim_backend, sim_variants,
+     sim_unbuilt_variants},
 #else
     {"sim", "Verilated RTL with the AXI memory model (not in this build: configure with TRIT_WITH_RTL=ON)",
-     nullptr, nullptr},
+     nullptr, nullptr, nullptr},
 #endif
-    {"fpga", "a board through Linux UIO (registers, interrupt) and u-dma-buf (DMA memory)", make_fpga, nullptr},
+    {"fpga", "a board through Linux UIO (registers, interrupt) and u-dma-buf (DMA memory)", make_fpga, nullptr,
+     nullptr},
 };
 
 std::string known_names() {
@@ -75,8 +99,16 @@ std::unique_ptr<Device> open_device(std::string_view name, const OpenOptions& op
 std::vector<BackendInfo> backends() {
   std::vector<BackendInfo> out;
   for (const Entry& e : kBackends)
-    out.push_back({e.name, e.description, e.make != nullptr, e.variants ? e.variants() : std::vector<std::string>{}});
+    out.push_back({e.name, e.description, e.make != nullptr, e.variants ? e.variants() : std::vector<std::string>{},
+                   e.unbuilt ? e.unbuilt() : std::vector<std::pair<std::string, std::string>>{}});
   return out;
+}
+
+void add_param(OpenOptions& opt, std::string_view kv) {
+  const size_t eq = kv.find('=');
+  if (eq == std::string_view::npos || eq == 0)
+    throw ConfigError(fmt::format("device parameter '{}': expected key=value", kv));
+  opt.params[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
 }
 
 }  // namespace trit::driver

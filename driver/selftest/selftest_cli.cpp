@@ -6,7 +6,9 @@
 // Prints the PASS/FAIL table; exit code 0 when every check passed, 1 when one failed, 2 when the
 // device could not be opened or the arguments were wrong.
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -34,13 +36,25 @@ int selftest_main(int argc, char** argv) {
   app.add_option("--seed", st.seed, "Seed of the random data");
   app.add_option("--gemms", st.random_gemms, "Random GEMMs in the batch check")->check(CLI::Range(1, 10000));
   app.add_option("--timeout-ms", timeout_ms, "Deadline per job in milliseconds of device time");
-  app.add_option("--latency", latency, "sim: memory latency in cycles (read and write)");
-  app.add_option("--fpga-uio", open.fpga.uio, "fpga: UIO device (uioN or its name in sysfs)");
-  app.add_option("--fpga-udmabuf", open.fpga.udmabuf, "fpga: u-dma-buf device name");
-  app.add_option("--fpga-dev-dir", open.fpga.dev_dir, "fpga: directory of the device nodes");
-  app.add_option("--fpga-sysfs-dir", open.fpga.sysfs_dir, "fpga: sysfs root");
-  app.add_option("--fpga-irq-node", open.fpga.irq_node, "fpga: interrupt node (default: the UIO node)");
-  app.add_flag("--fpga-cached", open.fpga.cached, "fpga: cached DMA buffer with explicit cache maintenance");
+  app.add_option("--latency", latency, "ref, sim: memory latency in cycles (read and write)");
+  // The fpga backend's parameters (OpenOptions::params), under the names board users know.
+  std::map<std::string, std::string> fpga;
+  const std::pair<const char*, const char*> fpga_flags[] = {
+      {"uio", "fpga: UIO device (uioN or its name in sysfs)"},
+      {"udmabuf", "fpga: u-dma-buf device name"},
+      {"dev-dir", "fpga: directory of the device nodes"},
+      {"sysfs-dir", "fpga: sysfs root"},
+      {"irq-node", "fpga: interrupt node (default: the UIO node)"}};
+  for (const auto& [flag, help] : fpga_flags) {
+    std::string key = flag;
+    std::replace(key.begin(), key.end(), '-', '_');
+    app.add_option_function<std::string>(
+        fmt::format("--fpga-{}", flag), [&fpga, key](const std::string& v) { fpga[key] = v; }, help);
+  }
+  app.add_flag_callback("--fpga-cached", [&fpga] { fpga["cached"] = "true"; },
+                        "fpga: cached DMA buffer with explicit cache maintenance");
+  std::vector<std::string> params;
+  app.add_option("--param", params, "Backend parameter key=value (docs/driver.md lists each backend's keys)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -53,6 +67,8 @@ int selftest_main(int argc, char** argv) {
       for (const std::string& v : b.variants) variants += fmt::format(" {}:{}", b.name, v);
       std::printf("%-5s %-3s %s%s\n", b.name.c_str(), b.available ? "yes" : "no", b.description.c_str(),
                   variants.empty() ? "" : fmt::format(" [{}]", variants.substr(1)).c_str());
+      for (const auto& [v, how] : b.unbuilt_variants)
+        std::printf("      not built: %s:%s (%s)\n", b.name.c_str(), v.c_str(), how.c_str());
     }
     return 0;
   }
@@ -63,7 +79,10 @@ int selftest_main(int argc, char** argv) {
       if (device == "ref") open.config = ArrayConfig::from_name(config);
       if (device == "sim") device += ":" + config;
     }
-    if (latency) open.sim.axi.read_latency = open.sim.axi.write_latency = latency;
+    if (latency) open.memory_latency = latency;
+    if (device == "fpga" || device.starts_with("fpga:")) open.params = fpga;
+    else if (!fpga.empty()) throw ConfigError("--fpga-* options are for --device fpga");
+    for (const std::string& p : params) add_param(open, p);
     st.timeout = std::chrono::milliseconds(timeout_ms);
     dev = open_device(device, open);
   } catch (const std::exception& e) {

@@ -38,7 +38,7 @@ TEST(DeviceRef, RandomGemmsMatchDirectMath) {
   std::mt19937_64 rng(trit::testing::test_seed());
   for (const ArrayConfig& cfg : {kSmall, kMid}) {
     auto dev = open_ref(cfg);
-    int cases = 0;
+    int cases = 0, split = 0;
     for (int batch = 0; batch < 60; ++batch) {
       std::vector<GemmCase> b;
       const int n = std::uniform_int_distribution<int>(1, 4)(rng);
@@ -46,13 +46,20 @@ TEST(DeviceRef, RandomGemmsMatchDirectMath) {
       const auto res = trit::testing::run_batch(*dev, b);
       for (const auto& p : res.problems) ADD_FAILURE() << cfg.name() << ": " << p;
       cases += n;
-      // Event counters are exact in the reference model.
-      uint64_t out_bytes = 0;
-      for (const auto& c : b) out_bytes += uint64_t{c.m} * c.n * 4;
+      // Event counters are exact in the reference model: every K segment writes its partial sums.
+      uint64_t out_bytes = 0, descs = 0;
+      for (const auto& c : b) {
+        const uint64_t parts = plan_k_segments(cfg, c.k).size();
+        out_bytes += parts * c.m * c.n * 4;
+        descs += parts;
+        split += parts > 1;
+      }
       EXPECT_EQ(res.counters[trit::regs::Counter::OUT_BYTES], out_bytes);
-      EXPECT_EQ(res.counters[trit::regs::Counter::DESCS], b.size());
+      EXPECT_EQ(res.counters[trit::regs::Counter::DESCS], descs);
+      EXPECT_EQ(res.descriptors, descs);
     }
     EXPECT_GE(cases, 60);
+    EXPECT_GT(split, 5) << "the random cases must include K beyond k_max";
   }
 }
 

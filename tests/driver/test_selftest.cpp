@@ -7,6 +7,7 @@
 #include "fake_board.hpp"
 #include "selftest.hpp"
 #include "test_seed.hpp"
+#include "ref/ref_backend.hpp"
 #include "trit/driver/open.hpp"
 #ifdef TRIT_HAVE_SIM
 #include "sim_board.hpp"

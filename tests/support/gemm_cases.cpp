@@ -48,7 +48,7 @@ GemmCase make_case(std::mt19937_64& rng, const driver::ArrayConfig& cfg, uint32_
 GemmCase random_case(std::mt19937_64& rng, const driver::ArrayConfig& cfg, uint32_t max_k, uint32_t max_n,
                      uint32_t max_m) {
   const WeightFormat format = pick(rng, 0, 1) ? WeightFormat::T5 : WeightFormat::T2;
-  max_k = std::min(max_k, cfg.k_max);
+  const uint32_t within = std::min(max_k, cfg.k_max);
   // M: decode, within one pass, or several passes with a ragged last one.
   uint32_t m;
   switch (pick(rng, 0, 4)) {
@@ -57,14 +57,19 @@ GemmCase random_case(std::mt19937_64& rng, const driver::ArrayConfig& cfg, uint3
     case 2: m = pick(rng, 1, cfg.rows); break;
     default: m = pick(rng, 1, std::max(max_m, cfg.rows + 1)); break;
   }
-  // K and N: mostly ragged (not multiples of V and C), sometimes exact multiples, sometimes tiny.
+  // K: mostly ragged (not multiples of V), sometimes exact multiples, tiny, exactly k_max, or
+  // beyond k_max (the driver then splits K into segments whose partial sums the host adds).
   uint32_t k, n;
-  switch (pick(rng, 0, 5)) {
+  switch (pick(rng, 0, 8)) {
     case 0: k = pick(rng, 1, cfg.lanes); break;
-    case 1: k = cfg.lanes * pick(rng, 1, std::max(1u, max_k / cfg.lanes)); break;
-    case 2: k = max_k; break;
-    default: k = pick(rng, 1, max_k); break;
+    case 1: k = cfg.lanes * pick(rng, 1, std::max(1u, within / cfg.lanes)); break;
+    case 2: k = within; break;
+    case 3: k = cfg.k_max; break;
+    case 4: k = cfg.k_max + pick(rng, 1, cfg.lanes); break;
+    case 5: k = pick(rng, cfg.k_max + 1, cfg.k_max + std::max(max_k, cfg.k_max / 2)); break;
+    default: k = pick(rng, 1, within); break;
   }
+  // N: ragged, exact multiples of C, or tiny.
   switch (pick(rng, 0, 4)) {
     case 0: n = pick(rng, 1, cfg.cols); break;
     case 1: n = cfg.cols * pick(rng, 1, std::max(1u, max_n / cfg.cols)); break;
@@ -113,9 +118,13 @@ std::string describe(const GemmCase& c) {
 }
 
 BatchResult run_batch(driver::Device& dev, const std::vector<GemmCase>& cases, std::chrono::nanoseconds timeout) {
+  // Y of each case: a guard before, then every K segment's partial sums (m rows of y_stride), then
+  // a guard after; all of it filled with a sentinel the device must leave alone outside
+  // [0, 4N) of each row.
   struct Live {
-    driver::Weights w;
+    driver::MatrixWeights w;
     driver::Buffer x, y;
+    uint64_t guard = 0, part_stride = 0;
   };
   BatchResult res;
   std::vector<Live> live;
@@ -123,19 +132,24 @@ BatchResult run_batch(driver::Device& dev, const std::vector<GemmCase>& cases, s
   const uint32_t bus = dev.config().bus_bytes;
   for (const GemmCase& c : cases) {
     Live l;
-    l.w = dev.upload_weights(c.w, c.n, c.k, c.format);
+    l.w = dev.upload_matrix(c.w, c.n, c.k, c.format);
     const uint64_t x_bytes = uint64_t{c.m - 1} * c.x_stride + round_up(c.k, bus);
     l.x = dev.alloc(x_bytes);
     std::vector<uint8_t> xbuf(x_bytes, 0x5a);  // padding bytes hold junk the device must ignore
     for (uint32_t m = 0; m < c.m; ++m)
       std::memcpy(&xbuf[uint64_t{m} * c.x_stride], &c.x[uint64_t{m} * c.k], c.k);
     dev.write(l.x, 0, xbuf);
-    const uint64_t y_bytes = uint64_t{c.m} * c.y_stride;
+    l.guard = std::max<uint64_t>(bus, 64);
+    l.part_stride = uint64_t{c.m} * c.y_stride;
+    const uint64_t y_bytes = 2 * l.guard + l.w.parts.size() * l.part_stride;
     l.y = dev.alloc(y_bytes);
     dev.write(l.y, 0, std::vector<uint8_t>(y_bytes, kSentinel));
-    descs.push_back(dev.gemm(c.m, l.x, c.x_stride, l.w, l.y, c.y_stride));
-    descs.back().tag = static_cast<uint32_t>(descs.size());
-    live.push_back(l);
+    const driver::Buffer y_parts{l.y.addr + l.guard, l.w.parts.size() * l.part_stride};
+    for (driver::GemmDesc d : dev.gemm(c.m, l.x, c.x_stride, l.w, y_parts, c.y_stride, l.part_stride)) {
+      d.tag = static_cast<uint32_t>(descs.size() + 1);
+      descs.push_back(d);
+    }
+    live.push_back(std::move(l));
   }
   const driver::Counters before = dev.counters();
   const uint64_t cycles0 = dev.backend().cycles();
@@ -145,29 +159,37 @@ BatchResult run_batch(driver::Device& dev, const std::vector<GemmCase>& cases, s
   res.counters = dev.counters() - before;
   for (size_t i = 0; i < cases.size(); ++i) {
     const GemmCase& c = cases[i];
-    std::vector<uint8_t> ybuf(uint64_t{c.m} * c.y_stride);
-    dev.read(live[i].y, 0, ybuf);
+    const Live& l = live[i];
+    const size_t parts = l.w.parts.size();
+    std::vector<uint8_t> ybuf(l.y.size);
+    dev.read(l.y, 0, ybuf);
+    const uint8_t* first_part = &ybuf[l.guard];
     const std::vector<int32_t> want = expected_y(c);
     std::vector<int32_t> got(uint64_t{c.m} * c.n);
+    driver::sum_partials(first_part, parts, l.part_stride, c.y_stride, c.m, c.n, got.data(), c.n);
     uint32_t bad = 0;
-    for (uint32_t m = 0; m < c.m; ++m) {
-      std::memcpy(&got[uint64_t{m} * c.n], &ybuf[uint64_t{m} * c.y_stride], uint64_t{c.n} * 4);
-      for (uint64_t b = uint64_t{c.n} * 4; b < c.y_stride; ++b)
-        if (ybuf[uint64_t{m} * c.y_stride + b] != kSentinel && bad++ < 4)
-          res.problems.push_back(fmt::format("case {} ({}): row {} byte {} beyond 4N was written",
-                                             i, describe(c), m, b));
-      for (uint32_t n = 0; n < c.n; ++n) {
-        const uint64_t idx = uint64_t{m} * c.n + n;
-        if (got[idx] != want[idx] && bad++ < 4)
-          res.problems.push_back(fmt::format("case {} ({}): Y[{}][{}] = {}, expected {}", i, describe(c),
-                                             m, n, got[idx], want[idx]));
-      }
+    for (uint64_t b = 0; b < ybuf.size(); ++b) {
+      const bool in_guard = b < l.guard || b >= l.guard + parts * l.part_stride;
+      const uint64_t in_part = (b - l.guard) % l.part_stride;
+      const bool in_row = !in_guard && in_part % c.y_stride < uint64_t{c.n} * 4;
+      if (!in_row && ybuf[b] != kSentinel && bad++ < 4)
+        res.problems.push_back(
+            in_guard ? fmt::format("case {} ({}): guard byte {} {} Y was written", i, describe(c),
+                                   b < l.guard ? l.guard - b : b - (l.guard + parts * l.part_stride) + 1,
+                                   b < l.guard ? "before" : "after")
+                     : fmt::format("case {} ({}): part {} row {} byte {} beyond 4N was written", i, describe(c),
+                                   (b - l.guard) / l.part_stride, in_part / c.y_stride, in_part % c.y_stride));
     }
+    for (uint64_t idx = 0; idx < got.size(); ++idx)
+      if (got[idx] != want[idx] && bad++ < 4)
+        res.problems.push_back(fmt::format("case {} ({}, {} K segments): Y[{}][{}] = {}, expected {}", i,
+                                           describe(c), parts, idx / c.n, idx % c.n, got[idx], want[idx]));
     if (bad > 4) res.problems.push_back(fmt::format("case {}: {} problems in all", i, bad));
     res.y.push_back(std::move(got));
-    dev.free(live[i].w);
-    dev.free(live[i].x);
-    dev.free(live[i].y);
+    res.descriptors += parts;
+    dev.free(l.w);
+    dev.free(l.x);
+    dev.free(l.y);
   }
   return res;
 }

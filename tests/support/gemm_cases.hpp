@@ -23,7 +23,9 @@ struct GemmCase {
 };
 
 // A random case sized for `cfg`, covering decode (M = 1), M > R, K and N not multiples of V and C,
-// all-zero / all-one weights and extreme activations. `max_k`/`max_n` bound the simulation cost.
+// K = k_max and K beyond it (run in K segments), all-zero / all-one weights and extreme
+// activations. `max_k` bounds K within k_max and how far beyond it K goes; `max_n`, `max_m` bound
+// the simulation cost.
 GemmCase random_case(std::mt19937_64& rng, const driver::ArrayConfig& cfg, uint32_t max_k, uint32_t max_n,
                      uint32_t max_m);
 // Fills strides (with random padding) and data for an explicit shape.
@@ -37,11 +39,13 @@ struct BatchResult {
   std::vector<std::vector<int32_t>> y;  // per case, [m][n]
   driver::Counters counters;            // counter deltas over the batch
   uint64_t cycles = 0;                  // backend cycles over the batch (simulators)
+  uint64_t descriptors = 0;             // one per K segment of each case
   std::vector<std::string> problems;    // mismatches, bytes written outside Y, ...
 };
 
-// Uploads, runs every case as one submission, reads back and checks against expected_y() and the
-// untouched padding of Y. Buffers are freed afterwards.
+// Uploads (any K: driver::Device::upload_matrix), runs every case as one submission, reads back,
+// adds the K segments' partial sums and checks against expected_y(), the untouched padding of
+// every Y row and guard bytes before and after Y. Buffers are freed afterwards.
 BatchResult run_batch(driver::Device& dev, const std::vector<GemmCase>& cases,
                       std::chrono::nanoseconds timeout = std::chrono::seconds(5));
 

@@ -510,6 +510,13 @@ driver::FpgaOptions FakeBoard::fpga_options() const {
   return o;
 }
 
+std::map<std::string, std::string> FakeBoard::fpga_params() const {
+  const driver::FpgaOptions f = fpga_options();
+  return {{"uio", f.uio},         {"uio_map", std::to_string(f.uio_map)}, {"udmabuf", f.udmabuf},
+          {"dev_dir", f.dev_dir}, {"sysfs_dir", f.sysfs_dir},             {"irq_node", f.irq_node},
+          {"cached", f.cached ? "true" : "false"}};
+}
+
 void FakeBoard::with_model(const std::function<void(driver::Backend&)>& fn) { impl_->with_model(fn); }
 uint64_t FakeBoard::register_accesses() const { return impl_->accesses(); }
 std::string FakeBoard::model_error() const { return impl_->error(); }

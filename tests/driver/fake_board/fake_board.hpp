@@ -41,6 +41,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -72,6 +73,8 @@ class FakeBoard {
 
   // What to give FpgaBackend (or trit-selftest's --fpga-* options) to open this board.
   driver::FpgaOptions fpga_options() const;
+  // The same as open_device()'s "fpga" parameters (OpenOptions::params).
+  std::map<std::string, std::string> fpga_params() const;
   const std::filesystem::path& root() const { return root_; }
 
   // Runs `fn` on the model in the board thread, between register accesses: fault injection and

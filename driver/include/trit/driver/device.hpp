@@ -45,10 +45,35 @@ struct Buffer {
   uint64_t size = 0;
 };
 
-// Weights uploaded in device layout; reusable by every GEMM that multiplies by them.
+// Weights uploaded in device layout; reusable by every GEMM that multiplies by them. K is at most
+// the device's k_max (one descriptor's worth).
 struct Weights {
   Buffer buf;
   WeightLayout layout;
+};
+
+// Columns [k0, k0 + k) of a K-wide product: the part of it one descriptor computes.
+struct KSegment {
+  uint32_t k0 = 0, k = 0;
+  friend bool operator==(const KSegment&, const KSegment&) = default;
+};
+
+// How the driver splits K beyond the activation buffer (docs/architecture.md, "K beyond k_max"):
+// one segment when K <= k_max, else the fewest segments that fit, of equal length rounded up to
+// the bus width (so each segment's activations start on a beat of the same X row), the last
+// one shorter. Every segment is one descriptor writing int32 partial sums; the host adds them.
+std::vector<KSegment> plan_k_segments(const ArrayConfig& cfg, uint32_t k);
+
+// A ternary matrix of any K in device memory: one packed blob per K segment.
+struct MatrixWeights {
+  uint32_t n = 0, k = 0;
+  WeightFormat format = WeightFormat::T5;
+  struct Part {
+    KSegment seg;
+    Weights w;  // W[:, seg.k0 .. seg.k0 + seg.k), packed for this device
+  };
+  std::vector<Part> parts;
+  uint64_t device_bytes() const;  // packed bytes of every part (what one pass streams)
 };
 
 // The 64-bit performance counters, indexed like regs::kCounters.
@@ -113,6 +138,12 @@ struct JobProfile {
 // Device (never reused, not even after a soft reset).
 using JobId = uint64_t;
 
+// out[m][n] = sum over parts s of the int32 at parts + s * part_stride + m * y_stride + 4n, for
+// m < rows, n < cols (out rows ld_out apart). Exact: |Y| <= 128 K < 2^31 for every K the
+// descriptor holds.
+void sum_partials(const uint8_t* parts, size_t n_parts, uint64_t part_stride, uint32_t y_stride, uint32_t rows,
+                  uint32_t cols, int32_t* out, size_t ld_out);
+
 class Device {
  public:
   explicit Device(std::unique_ptr<Backend> backend, const DeviceOptions& opt = {});
@@ -140,12 +171,22 @@ class Device {
   // w: [n][k] row-major, values -1/0/+1.
   Weights upload_weights(std::span<const int8_t> w, uint32_t n, uint32_t k, WeightFormat format);
   void free(const Weights& w) { free(w.buf); }
+  // Any K (plan_k_segments): the matrix's K segments, each packed and uploaded like
+  // upload_weights. On failure nothing stays allocated.
+  MatrixWeights upload_matrix(std::span<const int8_t> w, uint32_t n, uint32_t k, WeightFormat format);
+  void free(const MatrixWeights& w);
 
   // ---- GEMMs -------------------------------------------------------------------------------
   // Builds the descriptor for Y[m][n] = X[m][k] * W^T with X rows x_stride bytes apart in `x`
   // and Y rows y_stride bytes apart in `y`, checking every size and alignment (typed errors).
   GemmDesc gemm(uint32_t m, const Buffer& x, uint32_t x_stride, const Weights& w,
                 const Buffer& y, uint32_t y_stride) const;
+  // Y = X * W^T for a matrix of any K: one descriptor per K segment. Segment s reads the columns
+  // [k0, k0 + k) of the same X rows (x.addr + k0) and writes its int32 partial sums as rows
+  // y_stride apart at y.addr + s * part_stride; the result is the sum over segments
+  // (sum_partials). With one segment this is gemm() above and part_stride is not used.
+  std::vector<GemmDesc> gemm(uint32_t m, const Buffer& x, uint32_t x_stride, const MatrixWeights& w,
+                             const Buffer& y, uint32_t y_stride, uint64_t part_stride) const;
   // Queues the descriptors in order (waiting for ring space if needed) and starts the device.
   // Every descriptor is checked first exactly as the device will check it.
   JobId submit(std::span<const GemmDesc> ops, const SubmitOptions& opt = {});
