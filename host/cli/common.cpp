@@ -27,8 +27,9 @@ Runtime::Runtime(gguf::File f, const LoadOptions& opt)
       model(model::Model::load(file, model::ModelOptions{opt.force_int8, opt.quantize_head})),
       pool(resolve_threads(opt.n_threads)),
       cpu(pool),
-      device(sched::make_backend(opt.device, pool, opt.accel)) {
-  session = std::make_unique<model::Session>(model, *device, cpu, pool, model::SessionOptions{opt.n_ctx});
+      accelerator(opt.device == "cpu" ? nullptr : sched::open_accelerator(opt.device, opt.accel)) {
+  session = std::make_unique<runtime::Session>(model, device(), cpu, pool,
+                                               runtime::SessionOptions{opt.n_ctx, opt.allow_cpu_fallback});
 #ifdef TRIT_HAVE_TOKENIZER
   if (file.has("tokenizer.ggml.model")) {
     try {
@@ -87,8 +88,9 @@ std::string Runtime::describe() const {
     << ", n_ctx_train " << hp.n_ctx_train << ", rope base " << hp.rope_freq_base << ", eps " << hp.rms_eps << "\n"
     << "output head: " << (model.tied_output() ? "tied to token_embd" : "output.weight") << " ("
     << gguf::type_name(model.output().type_id()) << ")\n"
-    << "BitLinears: " << session->placement_summary() << "\n"
-    << "context: " << session->n_ctx() << ", threads: " << pool.size() << ", device: " << device->name();
+    << session->placement_summary() << "\n"
+    << "context: " << session->n_ctx() << ", threads: " << pool.size() << ", device: "
+    << (accelerator ? accelerator->device().name() : std::string("cpu"));
   for (const auto& name : model.inexact_forced()) o << "\nwarning: --force-int8: " << name << " is not exactly ternary";
   if (!tokenizer_problem.empty()) o << "\nwarning: tokenizer unusable: " << tokenizer_problem;
 #ifdef TRIT_HAVE_TOKENIZER
@@ -101,30 +103,36 @@ std::string Runtime::describe() const {
 }
 
 std::string Runtime::accel_report() const {
-  const sched::AccelBackend* a = accel();
+  sched::AccelBackend* a = accel();
   if (!a) return "";
-  const sched::AccelStats& st = a->stats();
+  const sched::AccelStats st = a->stats();
   using C = regs::Counter;
   const driver::Counters& c = st.counters;
   const double busy = static_cast<double>(c[C::BUSY]);
   const double bus = a->config().bus_bytes;
   const uint32_t khz = a->clock_khz() ? a->clock_khz() : 250000;  // nominal when the build says 0
   std::ostringstream o;
-  o << std::fixed << std::setprecision(2) << "accelerator " << a->name() << ": " << st.gemms << " GEMMs, "
-    << st.weight_bytes_uploaded / 1e6 << " MB of " << regs::to_string(a->format()) << " weights on the device; "
-    << busy / 1e6 << " M busy cycles (" << busy / khz << " ms at " << khz / 1000 << " MHz"
-    << (a->clock_khz() ? "" : " nominal") << "), weight bus " << (busy > 0 ? c[C::WEIGHT_BYTES] / (busy * bus) : 0.0)
-    << " of busy cycles, " << c[C::LANE_OPS] / 1e6 << " M lane ops, " << c[C::ZERO_SKIPS] / 1e6 << " M zero skips";
-  if (st.wall_s > 0 && busy > 0)
-    o << "; " << std::setprecision(0) << busy / st.wall_s << " device cycles per wall second";
+  o << std::fixed << std::setprecision(2) << "accelerator " << a->device().name() << ": " << st.submissions
+    << " submissions, " << st.gemms << " GEMM descriptors";
+  if (st.split_matrices) o << " (" << st.split_matrices << " matrices with K > k_max in K segments)";
+  o << ", " << st.weight_bytes_uploaded / 1e6 << " MB of " << regs::to_string(a->format())
+    << " weights on the device; " << busy / 1e6 << " M busy cycles (" << busy / khz << " ms at " << khz / 1000
+    << " MHz" << (a->clock_khz() ? "" : " nominal") << "), weight bus "
+    << (busy > 0 ? c[C::WEIGHT_BYTES] / (busy * bus) : 0.0) << " of busy cycles, " << c[C::LANE_OPS] / 1e6
+    << " M lane ops, " << c[C::ZERO_SKIPS] / 1e6 << " M zero skips";
+  if (st.wall_s > 0 && st.cycles > 0)
+    o << "; " << std::setprecision(0) << static_cast<double>(st.cycles) / st.wall_s << " simulated cycles per wall second";
   return o.str();
 }
 
 void add_device_options(CLI::App& app, LoadOptions& opt) {
   app.add_option("--device", opt.device,
-                 "device for BitLinear layers: cpu, or an accelerator (ref, sim, sim:<config>, fpga): " +
+                 "device for every BitLinear layer: cpu, or an accelerator (ref, sim, sim:<config>, fpga): " +
                      sched::device_names())
       ->capture_default_str();
+  app.add_flag("--allow-cpu-fallback", opt.allow_cpu_fallback,
+               "run the BitLinears the device cannot take (float or per-block-scaled weights) on the CPU "
+               "instead of stopping; the placement is printed");
   app.add_option_function<std::string>(
          "--accel-format",
          [&opt](const std::string& f) { opt.accel.format = f == "t2" ? driver::WeightFormat::T2 : driver::WeightFormat::T5; },
@@ -132,10 +140,19 @@ void add_device_options(CLI::App& app, LoadOptions& opt) {
       ->check(CLI::IsMember({"t2", "t5"}));
   app.add_option("--accel-latency", opt.accel.memory_latency, "simulated accelerator: memory latency in cycles")
       ->capture_default_str();
+  app.add_option("--device-param", opt.device_params,
+                 "backend parameter KEY=VALUE, repeatable (docs/driver.md lists each backend's keys, e.g. "
+                 "bytes_per_cycle=64 for sim)");
 }
 
-std::unique_ptr<Runtime> load_runtime(const LoadOptions& opt) {
-  if (opt.model_path.empty()) throw UsageError("no model: give -m MODEL.gguf");
+std::unique_ptr<Runtime> load_runtime(const LoadOptions& opt_in) {
+  if (opt_in.model_path.empty()) throw UsageError("no model: give -m MODEL.gguf");
+  LoadOptions opt = opt_in;
+  for (const std::string& kv : opt.device_params) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("--device-param '" + kv + "': expected KEY=VALUE");
+    opt.accel.params[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
   const auto t0 = std::chrono::steady_clock::now();
   auto rt = std::make_unique<Runtime>(gguf::File::open(opt.model_path), opt);
   rt->load_ms = ms_since(t0);

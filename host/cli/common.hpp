@@ -15,7 +15,7 @@
 #include "gguf/reader.hpp"
 #include "kernels/thread_pool.hpp"
 #include "model/model.hpp"
-#include "model/session.hpp"
+#include "runtime/session.hpp"
 #include "sched/cpu_backend.hpp"
 #include "sched/devices.hpp"
 #ifdef TRIT_HAVE_TOKENIZER
@@ -38,10 +38,13 @@ struct LoadOptions {
   bool force_int8 = false;
   bool quantize_head = false;  // ModelOptions::quantize_head
   bool need_tokenizer = false;  // fail early when the model has none
+  bool allow_cpu_fallback = false;  // runtime::SessionOptions::allow_cpu_fallback
   sched::AccelOptions accel;    // accelerator devices: weight format, simulated memory
+  std::vector<std::string> device_params;  // --device-param KEY=VALUE, into accel.params at load
 };
 
-// --device, --accel-format and --accel-latency, shared by every tool that loads a model.
+// --device, --allow-cpu-fallback, --accel-format, --accel-latency and --device-param, shared by
+// every tool that loads a model.
 void add_device_options(CLI::App& app, LoadOptions& opt);
 
 // Everything a run needs, built in dependency order (the file outlives the model, ...).
@@ -50,8 +53,8 @@ struct Runtime {
   model::Model model;
   kernels::ThreadPool pool;
   sched::CpuBackend cpu;
-  std::unique_ptr<sched::BitLinearBackend> device;
-  std::unique_ptr<model::Session> session;
+  std::unique_ptr<sched::AccelBackend> accelerator;  // null for --device cpu
+  std::unique_ptr<runtime::Session> session;
 #ifdef TRIT_HAVE_TOKENIZER
   std::optional<tokenizer::Tokenizer> tokenizer;
 #endif
@@ -65,9 +68,11 @@ struct Runtime {
   // Text -> ids (BOS as the model asks, special tokens parsed). Throws without a tokenizer.
   std::vector<int32_t> tokenize(const std::string& text) const;
   std::string describe() const;  // one paragraph for --verbose
+  // The device every BitLinear runs on: the accelerator, or the CPU for --device cpu.
+  sched::BitLinearBackend& device() { return accelerator ? static_cast<sched::BitLinearBackend&>(*accelerator) : cpu; }
   // The accelerator, when --device names one (nullptr for cpu).
-  sched::AccelBackend* accel() const { return dynamic_cast<sched::AccelBackend*>(device.get()); }
-  // Accelerator activity for the timing report: one line, and as JSON fields.
+  sched::AccelBackend* accel() const { return accelerator.get(); }
+  // Accelerator activity for the timing report: one line (reads the device's counters).
   std::string accel_report() const;
 };
 

@@ -37,7 +37,7 @@ int run(const Options& o) {
   const auto tokens = o.tokens.empty() ? rt->tokenize(cli::read_text_file(o.text_file)) : cli::parse_token_list(o.tokens);
   if (tokens.size() < 2) throw cli::UsageError("need at least 2 tokens to measure perplexity, got " + std::to_string(tokens.size()));
 
-  model::Session& s = *rt->session;
+  runtime::Session& s = *rt->session;
   const int64_t n_ctx = std::min(o.chunk > 0 ? o.chunk : s.n_ctx(), s.n_ctx());
   const auto n_tok = static_cast<int64_t>(tokens.size());
   const int64_t chunk = std::min(n_ctx, n_tok);

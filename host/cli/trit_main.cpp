@@ -95,7 +95,7 @@ class Printer {
 std::vector<int32_t> generate(cli::Runtime& rt, sampler::Sampler& smp, std::vector<float> logits, int n_predict,
                               Printer& out, Counters& c, std::vector<int32_t>* history) {
   std::vector<int32_t> gen;
-  model::Session& s = *rt.session;
+  runtime::Session& s = *rt.session;
   for (int i = 0; n_predict < 0 || i < n_predict; ++i) {
     auto t0 = std::chrono::steady_clock::now();
     const int32_t id = smp.sample(logits);
@@ -138,17 +138,31 @@ void print_timings(const cli::Runtime& rt, const Counters& c, bool verbose) {
 
 // The accelerator's counters over the run (null on --device cpu).
 nlohmann::json accel_json(const cli::Runtime& rt) {
-  const sched::AccelBackend* a = rt.accel();
+  sched::AccelBackend* a = rt.accel();
   if (!a) return nullptr;
+  const sched::AccelStats st = a->stats();
   nlohmann::json counters;
-  for (unsigned i = 0; i < regs::kNumCounters; ++i) counters[regs::kCounters[i].name] = a->stats().counters.value[i];
-  return {{"device", std::string(a->name())},
+  for (unsigned i = 0; i < regs::kNumCounters; ++i) counters[regs::kCounters[i].name] = st.counters.value[i];
+  return {{"device", a->device().name()},
           {"config", a->config().name()},
           {"weight_format", regs::to_string(a->format())},
-          {"gemms", a->stats().gemms},
-          {"weight_bytes_on_device", a->stats().weight_bytes_uploaded},
-          {"wall_s", a->stats().wall_s},
+          {"submissions", st.submissions},
+          {"gemms", st.gemms},
+          {"split_matrices", st.split_matrices},
+          {"weight_bytes_on_device", st.weight_bytes_uploaded},
+          {"bytes_to_device", st.transfers.bytes_written},
+          {"bytes_from_device", st.transfers.bytes_read},
+          {"cycles", st.cycles},
+          {"wall_s", st.wall_s},
           {"counters", counters}};
+}
+
+nlohmann::json placement_json(const cli::Runtime& rt) {
+  const runtime::Placement& p = rt.session->placement();
+  nlohmann::json reasons = nlohmann::json::object();
+  for (const auto& [why, n] : p.reasons) reasons[why] = n;
+  return {{"device", p.device}, {"bitlinears", p.total}, {"on_device", p.on_device}, {"on_cpu_fallback", p.fallback},
+          {"fallback_reasons", reasons}};
 }
 
 nlohmann::json timings_json(const cli::Runtime& rt, const Counters& c) {
@@ -227,7 +241,12 @@ int run(const Options& o) {
   cli::LoadOptions lo = o.load;
   lo.need_tokenizer = o.chat || (text_prompt && o.tokens.empty());
   auto rt = cli::load_runtime(lo);
-  if (o.verbose) std::fprintf(stderr, "%s\n", rt->describe().c_str());
+  if (o.verbose) {
+    std::fprintf(stderr, "%s\n", rt->describe().c_str());
+  } else if (rt->accel() || rt->session->placement().fallback > 0) {
+    // Where the layers run is part of the result on an accelerator: always said.
+    std::fprintf(stderr, "trit: %s\n", rt->session->placement_summary().c_str());
+  }
 
   sampler::Params sp = o.sp;
   sp.seed = o.seed >= 0 ? static_cast<uint64_t>(o.seed) : std::random_device{}();
@@ -271,7 +290,8 @@ int run(const Options& o) {
   if (o.json) {
     nlohmann::json j = {{"model", rt->file.path()},
                         {"arch", rt->model.hparams().arch_name},
-                        {"device", std::string(rt->device->name())},
+                        {"device", std::string(rt->device().name())},
+                        {"placement", placement_json(*rt)},
                         {"threads", rt->pool.size()},
                         {"n_ctx", rt->session->n_ctx()},
                         {"seed", sp.seed},

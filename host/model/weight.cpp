@@ -91,6 +91,16 @@ void Matrix::row_block_scales(int64_t n, float* out) const {
   gguf::ternary_row_scales(*info_, static_cast<uint64_t>(n), out);
 }
 
+std::string Matrix::not_offloadable_reason() const {
+  if (offloadable()) return {};
+  if (!ternary_)
+    return gguf::type_name(info_->type_id) +
+           " weights are not ternary (only int8 x ternary products run there; --force-int8 ternarises float "
+           "weights)";
+  return "its " + gguf::type_name(info_->type_id) + " block scales differ within a row (blocks of " +
+         std::to_string(scale_block_) + "), which needs a rescale per block (the CPU's blockwise path)";
+}
+
 bool Matrix::make_ternary() {
   if (ternary_) return true;
   if (!gguf::is_float_type(info_->type_id))

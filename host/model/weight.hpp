@@ -57,10 +57,14 @@ class Matrix {
   bool is_ternary() const { return ternary_; }
   TernaryScale scale_kind() const { return scale_kind_; }
   bool offloadable() const { return ternary_ && scale_kind_ == TernaryScale::PerRow; }
+  // Empty when offloadable(); otherwise why the integer product alone cannot give this matrix's
+  // result ("F32 weights are not ternary ...", "block scales differ within a row ...").
+  std::string not_offloadable_reason() const;
   // out[K] = codes of row n in {-1, 0, +1}.
   void row_codes(int64_t n, int8_t* out) const;
   // PerRow: the scale of row n.
   float row_scale(int64_t n) const { return row_scales_[static_cast<size_t>(n)]; }
+  const float* row_scales() const { return row_scales_.data(); }  // [N], PerRow only
   // PerBlock: elements per scale block, and the block scales of row n (cols()/block values).
   int64_t scale_block() const { return scale_block_; }
   void row_block_scales(int64_t n, float* out) const;

@@ -1,4 +1,4 @@
-#include "model/session.hpp"
+#include "runtime/session.hpp"
 
 #include <unistd.h>
 
@@ -8,9 +8,17 @@
 #include <map>
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "kernels/float_ops.hpp"
 
-namespace trit::model {
+namespace trit::runtime {
+
+using model::FfnActivation;
+using model::Layer;
+using model::Linear;
+using model::Matrix;
+using model::Model;
 
 namespace {
 
@@ -56,17 +64,46 @@ Session::Session(const Model& model, sched::BitLinearBackend& device, sched::Cpu
   k_cache_.reset(new float[cache]);
   v_cache_.reset(new float[cache]);
 
+  // Placement: the device asked for runs every BitLinear it can; the rest is an error unless the
+  // caller allowed the CPU to take them. On the CPU device itself, float-stored and
+  // blockwise-scaled weights run on its float and blockwise paths (nothing falls back).
   const auto linears = model.linears();
-  placement_.assign(linears.size(), nullptr);
+  const bool on_cpu = &device == &cpu;
+  device_of_.assign(linears.size(), nullptr);
+  placement_.device = std::string(device.name());
+  placement_.total = static_cast<int>(linears.size());
   for (const Linear* l : linears) {
     sched::BitLinearBackend* dev = nullptr;
-    if (device.supports(l->w)) {
+    const std::string why = device.unsupported(l->w);
+    if (why.empty()) {
       dev = &device;
-    } else if (cpu.supports(l->w)) {
-      dev = &cpu;
+      ++placement_.on_device;
+    } else if (on_cpu) {
+      ++placement_.on_device;  // the CPU's float / blockwise path: still the CPU
+    } else if (!opt.allow_cpu_fallback) {
+      throw PlacementError("--device " + placement_.device + ": BitLinear " + std::string(l->w.name()) + " (" +
+                           std::to_string(l->w.rows()) + " x " + std::to_string(l->w.cols()) +
+                           ") cannot run there: " + why +
+                           ". Nothing was run; to run such layers on the CPU instead, allow it with "
+                           "--allow-cpu-fallback");
+    } else {
+      ++placement_.fallback;
+      ++placement_.reasons[why];
+      if (cpu.supports(l->w)) dev = &cpu;
     }
-    if (dev) dev->prepare(l->w);
-    placement_[static_cast<size_t>(l->index)] = dev;
+    device_of_[static_cast<size_t>(l->index)] = dev;
+  }
+  // Uploads only once the whole placement is known to be possible.
+  for (const Linear* l : linears) {
+    sched::BitLinearBackend* dev = device_of_[static_cast<size_t>(l->index)];
+    if (!dev) continue;
+    try {
+      dev->prepare(l->w);
+    } catch (const sched::Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw sched::Error(std::string(dev->name()) + ": preparing " + std::string(l->w.name()) + ": " + e.what());
+    }
   }
 
   // theta_i = base^(-2i / n_rot) (/ freq factor), in double: positions multiply it later.
@@ -80,27 +117,17 @@ Session::Session(const Model& model, sched::BitLinearBackend& device, sched::Cpu
   }
 }
 
-std::string Session::placement_summary() const {
-  std::map<std::string, int> count;
-  const auto linears = model_.linears();
-  for (const Linear* l : linears) {
-    const sched::BitLinearBackend* d = placement_[static_cast<size_t>(l->index)];
-    std::string where;
-    if (d) {
-      where = std::string(d->name()) + " (int8 x ternary)";
-    } else if (l->w.is_ternary()) {
-      where = "cpu (blockwise scales)";
-    } else {
-      where = "cpu (float)";
+std::string Placement::summary() const {
+  std::string s = fmt::format("placement: {} of {} BitLinears on {}", on_device, total, device);
+  if (fallback > 0) {
+    s += fmt::format(", {} on the CPU (--allow-cpu-fallback):", fallback);
+    const char* sep = " ";
+    for (const auto& [why, n] : reasons) {
+      s += fmt::format("{}{} because {}", sep, n, why);
+      sep = "; ";
     }
-    ++count[where];
   }
-  std::string s;
-  for (const auto& [where, n] : count) {
-    if (!s.empty()) s += ", ";
-    s += std::to_string(n) + " on " + where;
-  }
-  return s + " of " + std::to_string(linears.size()) + " BitLinears";
+  return s;
 }
 
 void Session::matmul_float(const Matrix& w, const float* x, int64_t M, float* y) {
@@ -150,45 +177,38 @@ void Session::bitlinear(const Linear& l, const float* x, QuantizedRows& q, int64
 void Session::bitlinears(std::span<const Linear* const> ls, const float* x, QuantizedRows& q, int64_t M,
                          std::span<float* const> ys) {
   StageTimer timer(times_.bitlinear_s);
-  // The CPU device runs every matrix of the group in one parallel loop, rescale included.
-  bool fused = true;
-  for (const Linear* l : ls) fused = fused && placement_[static_cast<size_t>(l->index)] == &cpu_;
-  if (fused) {
-    const int64_t K = ls[0]->w.cols();
-    quantize(x, M, K, q);
-    sched::CpuBackend::RescaledJob jobs[4];
-    for (size_t i = 0; i < ls.size(); ++i) jobs[i] = {&ls[i]->w, ys[i]};
-    cpu_.gemm_rescaled(std::span<const sched::CpuBackend::RescaledJob>(jobs, ls.size()), q.q.data(), q.s.data(), M);
+  // One run() per device, in group order: on an accelerator that is one submission for the whole
+  // group, on the CPU one parallel loop.
+  bool done[4] = {};
+  if (ls.size() > 4) throw Error("bitlinears: at most 4 matrices per group");
+  for (size_t i = 0; i < ls.size(); ++i) {
+    if (done[i]) continue;
+    sched::BitLinearBackend* dev = device_of_[static_cast<size_t>(ls[i]->index)];
+    const Matrix& w = ls[i]->w;
+    const int64_t K = w.cols();
+    if (dev) {
+      quantize(x, M, K, q);
+      sched::BitLinearBackend::Job jobs[4];
+      size_t n = 0;
+      for (size_t j = i; j < ls.size(); ++j)
+        if (!done[j] && device_of_[static_cast<size_t>(ls[j]->index)] == dev) {
+          jobs[n++] = {&ls[j]->w, ys[j]};
+          done[j] = true;
+        }
+      dev->run(std::span<const sched::BitLinearBackend::Job>(jobs, n), q.q.data(), q.s.data(), M);
+    } else if (!w.is_ternary()) {
+      matmul_float(w, x, M, ys[i]);
+      done[i] = true;
+    } else {
+      quantize(x, M, K, q);
+      cpu_.gemm_blockwise(w, q.q.data(), q.s.data(), M, ys[i]);
+      done[i] = true;
+    }
   }
   for (size_t i = 0; i < ls.size(); ++i) {
     const Linear& l = *ls[i];
     float* y = ys[i];
-    const Matrix& w = l.w;
-    const int64_t N = w.rows(), K = w.cols();
-    if (!fused) {
-      if (!w.is_ternary()) {
-        matmul_float(w, x, M, y);
-      } else {
-        quantize(x, M, K, q);
-        sched::BitLinearBackend* dev = placement_[static_cast<size_t>(l.index)];
-        if (dev == &cpu_) {
-          cpu_.gemm_rescaled(w, q.q.data(), q.s.data(), M, y);
-        } else if (dev != nullptr) {
-          acc_.resize(static_cast<size_t>(M * N));  // [M][N]
-          dev->gemm(w, q.q.data(), M, acc_.data());
-          // y = acc / s_x * w_scale, the CPU device's fused expression.
-          pool_.parallel_for(0, M, 1, [&](int64_t m0, int64_t m1) {
-            for (int64_t m = m0; m < m1; ++m) {
-              const float sx = q.s[static_cast<size_t>(m)];
-              for (int64_t n = 0; n < N; ++n)
-                y[m * N + n] = static_cast<float>(acc_[static_cast<size_t>(m * N + n)]) / sx * w.row_scale(n);
-            }
-          });
-        } else {
-          cpu_.gemm_blockwise(w, q.q.data(), q.s.data(), M, y);
-        }
-      }
-    }
+    const int64_t N = l.w.rows();
     if (l.has_out_scale)
       for (int64_t j = 0; j < M * N; ++j) y[j] *= l.out_scale;
     if (!l.bias.empty())
@@ -373,4 +393,4 @@ std::vector<float> Session::eval(std::span<const int32_t> tokens, bool all_logit
   return logits;
 }
 
-}  // namespace trit::model
+}  // namespace trit::runtime

@@ -1,88 +1,113 @@
 #include "sched/accel_backend.hpp"
 
 #include <chrono>
-#include <cstring>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "kernels/ternary_gemm.hpp"
 #include "trit/driver/open.hpp"
 
 namespace trit::sched {
 
-namespace {
-uint64_t round_up(uint64_t v, uint64_t to) { return (v + to - 1) / to * to; }
-}  // namespace
-
 AccelBackend::AccelBackend(std::unique_ptr<driver::Device> device, const AccelOptions& opt)
-    : device_(std::move(device)), opt_(opt), name_(device_->name()) {
-  clock_khz_ = device_->backend().read_reg(regs::CFG_CLOCK_KHZ);
+    : device_(std::move(device)), opt_(opt), name_(device_->info().backend), group_(*device_) {
+  clock_khz_ = device_->info().clock_khz;
+  if (!device_->info().supports(opt_.format))
+    throw Error(fmt::format("{}: the device does not support weight format {} (CFG_FORMATS = 0x{:x})", name_,
+                            regs::to_string(opt_.format), device_->info().formats));
+  counters0_ = device_->counters();
+  cycles0_ = device_->backend().cycles();
 }
 
-bool AccelBackend::supports(const model::Matrix& w) const {
-  // The device computes exactly the per-row-scaled integer product; K must fit its activation
-  // buffer. Anything else (float weights, per-block scales, huge K) stays on the CPU.
-  return w.offloadable() && w.cols() <= device_->config().k_max && w.rows() <= UINT32_MAX;
+std::string AccelBackend::unsupported(const model::Matrix& w) const {
+  if (!w.offloadable()) return w.not_offloadable_reason();
+  if (w.rows() > UINT32_MAX) return fmt::format("N = {} outputs exceed the descriptor's 32-bit field", w.rows());
+  if (w.cols() > (int64_t{1} << 24))
+    return fmt::format("K = {} exceeds 2^24 (int32 accumulators could overflow)", w.cols());
+  return {};
 }
 
 void AccelBackend::prepare(const model::Matrix& w) {
+  if (weights_.count(&w)) return;
   const int64_t N = w.rows(), K = w.cols();
   std::vector<int8_t> codes(static_cast<size_t>(N * K));  // [N][K]
   for (int64_t n = 0; n < N; ++n) w.row_codes(n, codes.data() + n * K);
-  const driver::Weights uploaded =
-      device_->upload_weights(codes, static_cast<uint32_t>(N), static_cast<uint32_t>(K), opt_.format);
-  stats_.weight_bytes_uploaded += uploaded.layout.total_bytes;
-  weights_[&w] = uploaded;
+  try {
+    driver::MatrixWeights m =
+        device_->upload_matrix(codes, static_cast<uint32_t>(N), static_cast<uint32_t>(K), opt_.format);
+    stats_.weight_bytes_uploaded += m.device_bytes();
+    if (m.parts.size() > 1) ++stats_.split_matrices;
+    weights_.emplace(&w, std::move(m));
+  } catch (const driver::DriverError& e) {
+    throw Error(fmt::format("{}: uploading {} ({} x {}): {}", name_, w.name(), N, K, e.what()));
+  }
 }
 
-void AccelBackend::reserve_io(int64_t M, int64_t K, int64_t N) {
-  const uint64_t bus = device_->config().bus_bytes;
-  const uint64_t x_need = static_cast<uint64_t>(M) * round_up(static_cast<uint64_t>(K), bus);
-  const uint64_t y_need = static_cast<uint64_t>(M) * round_up(static_cast<uint64_t>(N) * 4, bus);
-  if (x_buf_.size < x_need) {
-    if (x_buf_.size) device_->free(x_buf_);
-    x_buf_ = device_->alloc(x_need);
+const driver::MatrixWeights* AccelBackend::device_matrix(const model::Matrix& w) const {
+  const auto it = weights_.find(&w);
+  return it == weights_.end() ? nullptr : &it->second;
+}
+
+const driver::MatrixWeights& AccelBackend::matrix(const model::Matrix& w) const {
+  const driver::MatrixWeights* m = device_matrix(w);
+  if (!m) throw Error(fmt::format("{}: weight '{}' was not prepared for this device", name_, w.name()));
+  return *m;
+}
+
+void AccelBackend::run(std::span<const Job> jobs, const int8_t* X, const float* x_scale, int64_t M) {
+  if (jobs.empty()) return;
+  const auto t0 = std::chrono::steady_clock::now();
+  const int64_t K = jobs[0].w->cols();
+  std::vector<driver::GemmGroup::Output> outs;
+  outs.reserve(jobs.size());
+  size_t total = 0;
+  for (const Job& j : jobs) total += static_cast<size_t>(M * j.w->rows());
+  acc_.resize(total);
+  size_t off = 0;
+  for (const Job& j : jobs) {
+    outs.push_back({&matrix(*j.w), acc_.data() + off});
+    off += static_cast<size_t>(M * j.w->rows());
   }
-  if (y_buf_.size < y_need) {
-    if (y_buf_.size) device_->free(y_buf_);
-    y_buf_ = device_->alloc(y_need);
+  const uint64_t descs_before = group_.stats().descriptors;
+  group_.run(outs, X, static_cast<uint32_t>(M), static_cast<uint32_t>(K));
+  ++stats_.submissions;
+  stats_.gemms += group_.stats().descriptors - descs_before;
+  // The CPU device's epilogue, exactly: y = float(acc) / s_x * w_scale.
+  off = 0;
+  for (const Job& j : jobs) {
+    const int64_t N = j.w->rows();
+    for (int64_t m = 0; m < M; ++m)
+      kernels::rescale_i32(acc_.data() + off + static_cast<size_t>(m * N), N, x_scale[m], j.w->row_scales(),
+                           j.y + m * N);
+    off += static_cast<size_t>(M * N);
   }
+  stats_.wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 void AccelBackend::gemm(const model::Matrix& w, const int8_t* X, int64_t M, int32_t* Y) {
   const auto t0 = std::chrono::steady_clock::now();
-  const auto it = weights_.find(&w);
-  if (it == weights_.end())
-    throw Error("accelerator: weight '" + std::string(w.name()) + "' was not prepared for " + name_);
-  const int64_t N = w.rows(), K = w.cols();
-  reserve_io(M, K, N);
-  const uint32_t bus = device_->config().bus_bytes;
-  const uint32_t x_stride = static_cast<uint32_t>(round_up(static_cast<uint64_t>(K), bus));
-  const uint32_t y_stride = static_cast<uint32_t>(round_up(static_cast<uint64_t>(N) * 4, bus));
-
-  // X: [M][K] -> device rows of x_stride bytes (the padding is never used by the result).
-  staging_.assign(static_cast<size_t>(M) * x_stride, 0);
-  for (int64_t m = 0; m < M; ++m) std::memcpy(&staging_[static_cast<size_t>(m) * x_stride], X + m * K, static_cast<size_t>(K));
-  device_->write(x_buf_, 0, staging_);
-
-  const driver::GemmDesc desc[] = {
-      device_->gemm(static_cast<uint32_t>(M), x_buf_, x_stride, it->second, y_buf_, y_stride)};
-  const driver::Counters before = device_->counters();
-  device_->wait(device_->submit(desc), std::chrono::seconds(30));
-  const driver::Counters delta = device_->counters() - before;
-  for (unsigned i = 0; i < regs::kNumCounters; ++i) stats_.counters.value[i] += delta.value[i];
-
-  // Y: device rows of y_stride bytes -> [M][N].
-  for (int64_t m = 0; m < M; ++m)
-    device_->read(y_buf_, static_cast<uint64_t>(m) * y_stride,
-                  {reinterpret_cast<uint8_t*>(Y + m * N), static_cast<size_t>(N) * 4});
-  ++stats_.gemms;
+  const driver::GemmGroup::Output out[] = {{&matrix(w), Y}};
+  const uint64_t descs_before = group_.stats().descriptors;
+  group_.run(out, X, static_cast<uint32_t>(M), static_cast<uint32_t>(w.cols()));
+  ++stats_.submissions;
+  stats_.gemms += group_.stats().descriptors - descs_before;
   stats_.wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+AccelStats AccelBackend::stats() {
+  AccelStats s = stats_;
+  s.counters = device_->counters() - counters0_;
+  s.cycles = device_->backend().cycles() - cycles0_;
+  s.transfers = group_.stats();
+  return s;
 }
 
 std::unique_ptr<AccelBackend> make_accel_backend(const std::string& device, const AccelOptions& opt) {
   driver::OpenOptions o;
-  o.sim.axi.read_latency = o.sim.axi.write_latency = opt.memory_latency;
-  o.sim.mem_size = opt.device_memory;
-  o.ref.mem_size = opt.device_memory;
+  o.memory_latency = opt.memory_latency;
+  o.memory_bytes = opt.device_memory;
+  o.params = opt.params;
   return std::make_unique<AccelBackend>(driver::open_device(device, o), opt);
 }
 

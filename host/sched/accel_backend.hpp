@@ -1,18 +1,23 @@
-// The accelerator BitLinear device: every offloadable BitLinear weight is uploaded once, at load,
-// in the accelerator's layout through the driver (the one packing routine), and each BitLinear
-// becomes one GEMM descriptor: the int8 activations go to device memory, the device computes
-// Y = X * W^T in int32 and the result comes back for the CPU to rescale. The device is any
-// driver backend: the reference model ("ref"), the Verilated RTL ("sim", "sim:<config>") or a
-// board ("fpga"); the integer result is bit-identical to the CPU device's on all of them.
+// The accelerator BitLinear device: every ternary BitLinear weight (any K) is uploaded once, at
+// load, in the accelerator's layout through the driver (the one packing routine; K beyond the
+// device's k_max in segments, driver::plan_k_segments), and each group of BitLinears that read the
+// same activations is one submission (driver::GemmGroup): activations staged once, every
+// descriptor queued together, one wait, one read of all results, then the CPU rescales with
+// kernels::rescale_i32. The device is any driver backend: the reference model ("ref"), the
+// Verilated RTL ("sim", "sim:<config>") or a board ("fpga"); the integer result is bit-identical
+// to the CPU device's on all of them.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "sched/bitlinear_backend.hpp"
 #include "trit/driver/device.hpp"
+#include "trit/driver/gemm_group.hpp"
 
 namespace trit::sched {
 
@@ -20,43 +25,52 @@ struct AccelOptions {
   driver::WeightFormat format = driver::WeightFormat::T5;  // 1.6-bit weights in device memory
   uint32_t memory_latency = 100;                            // simulators: memory latency in cycles
   uint64_t device_memory = 1ull << 30;                      // simulators/ref: bytes of device memory
+  std::map<std::string, std::string> params;                // backend parameters (driver::OpenOptions)
 };
 
-// What the device did, accumulated since construction (for the CLI's report).
+// What the device did since construction (for the CLI's report).
 struct AccelStats {
-  uint64_t gemms = 0;
+  uint64_t submissions = 0;  // one per BitLinear group
+  uint64_t gemms = 0;        // descriptors (one per K segment of each matrix)
   uint64_t weight_bytes_uploaded = 0;
-  driver::Counters counters;  // sum of the per-GEMM counter deltas
-  double wall_s = 0;          // host time spent in the device calls (simulation time on simulators)
+  uint64_t split_matrices = 0;     // matrices with K > k_max, run in K segments
+  driver::Counters counters;       // the device's counters over the same span
+  uint64_t cycles = 0;             // simulators: device clock cycles over the same span, else 0
+  double wall_s = 0;               // host time in the device calls (simulation time on simulators)
+  driver::GemmGroup::Stats transfers;
 };
 
 class AccelBackend final : public BitLinearBackend {
  public:
   AccelBackend(std::unique_ptr<driver::Device> device, const AccelOptions& opt);
   std::string_view name() const override { return name_; }
-  bool supports(const model::Matrix& w) const override;
+  std::string unsupported(const model::Matrix& w) const override;
   void prepare(const model::Matrix& w) override;
+  void run(std::span<const Job> jobs, const int8_t* X, const float* x_scale, int64_t M) override;
   void gemm(const model::Matrix& w, const int8_t* X, int64_t M, int32_t* Y) override;
 
-  const AccelStats& stats() const { return stats_; }
+  // Reads the device's counters (the only register traffic of a report; none per token).
+  AccelStats stats();
   const driver::ArrayConfig& config() const { return device_->config(); }
   driver::WeightFormat format() const { return opt_.format; }
   uint32_t clock_khz() const { return clock_khz_; }  // the build's nominal clock, 0 if unknown
   driver::Device& device() { return *device_; }
-  // Device clock cycles (simulators) or 0.
-  uint64_t cycles() { return device_->backend().cycles(); }
+  // The device matrix of a prepared weight (tests: its K segments), or null.
+  const driver::MatrixWeights* device_matrix(const model::Matrix& w) const;
 
  private:
-  void reserve_io(int64_t M, int64_t K, int64_t N);
+  const driver::MatrixWeights& matrix(const model::Matrix& w) const;
 
   std::unique_ptr<driver::Device> device_;
   AccelOptions opt_;
   std::string name_;
   uint32_t clock_khz_ = 0;
-  std::unordered_map<const model::Matrix*, driver::Weights> weights_;
-  driver::Buffer x_buf_{}, y_buf_{};  // activation and output staging, grown as needed
-  std::vector<uint8_t> staging_;      // host copy of X with device row strides
+  std::unordered_map<const model::Matrix*, driver::MatrixWeights> weights_;
+  driver::GemmGroup group_;
+  driver::Counters counters0_;
+  uint64_t cycles0_ = 0;
   AccelStats stats_;
+  std::vector<int32_t> acc_;  // [sum over jobs of M x N] integer results before the rescale
 };
 
 // Opens `device` ("ref", "sim", "sim:<config>", "fpga[:uio]") for BitLinear offload.

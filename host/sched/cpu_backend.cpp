@@ -54,9 +54,9 @@ size_t CpuBackend::packed_bytes(const model::Matrix& w) {
   return p ? p->w.bytes() : 0;
 }
 
-void CpuBackend::run(std::span<const Job> jobs, int64_t K, const int8_t* X, int64_t M, const float* x_scale) {
+void CpuBackend::run_packed(std::span<const PackedJob> jobs, int64_t K, const int8_t* X, int64_t M, const float* x_scale) {
   const int64_t ldxp = jobs[0].p->w.cols_padded();
-  for (const Job& j : jobs)
+  for (const PackedJob& j : jobs)
     if (j.p->w.cols() != K || j.p->w.cols_padded() != ldxp)
       throw Error("cpu: weights of one batched call must share their input width");
   x_pad_.resize(static_cast<size_t>(M * ldxp));
@@ -78,7 +78,7 @@ void CpuBackend::run(std::span<const Job> jobs, int64_t K, const int8_t* X, int6
     for (size_t i = 0; i < jobs.size(); ++i) {
       const int64_t lo = std::max(b, first[i]), hi = std::min(e, first[i + 1]);
       if (lo >= hi) continue;
-      const Job& j = jobs[i];
+      const PackedJob& j = jobs[i];
       const kernels::TernaryOutput out{j.y_int, j.y, j.p->w.rows(), x_scale, j.p->scales.data()};
       kernels::gemm_packed(v, j.p->w, lo - first[i], hi - first[i], in, out);
     }
@@ -87,16 +87,11 @@ void CpuBackend::run(std::span<const Job> jobs, int64_t K, const int8_t* X, int6
 
 void CpuBackend::gemm(const model::Matrix& w, const int8_t* X, int64_t M, int32_t* Y) {
   const auto p = packed(w);
-  const Job job{p.get(), Y, nullptr};
-  run(std::span<const Job>(&job, 1), w.cols(), X, M, nullptr);
+  const PackedJob job{p.get(), Y, nullptr};
+  run_packed(std::span<const PackedJob>(&job, 1), w.cols(), X, M, nullptr);
 }
 
-void CpuBackend::gemm_rescaled(const model::Matrix& w, const int8_t* X, const float* x_scale, int64_t M, float* Y) {
-  const RescaledJob job{&w, Y};
-  gemm_rescaled(std::span<const RescaledJob>(&job, 1), X, x_scale, M);
-}
-
-void CpuBackend::gemm_rescaled(std::span<const RescaledJob> jobs, const int8_t* X, const float* x_scale, int64_t M) {
+void CpuBackend::run(std::span<const Job> jobs, const int8_t* X, const float* x_scale, int64_t M) {
   if (jobs.empty()) return;
   std::shared_ptr<const Packed> keep[7];
   if (jobs.size() > 7) throw Error("cpu: at most 7 weights per batched call");
@@ -107,14 +102,14 @@ void CpuBackend::gemm_rescaled(std::span<const RescaledJob> jobs, const int8_t* 
   bool done[7] = {};
   for (size_t i = 0; i < jobs.size(); ++i) {
     if (done[i]) continue;
-    Job run_jobs[7];
+    PackedJob run_jobs[7];
     size_t n = 0;
     for (size_t j = i; j < jobs.size(); ++j)
       if (!done[j] && keep[j]->w.cols_padded() == keep[i]->w.cols_padded()) {
-        run_jobs[n++] = Job{keep[j].get(), nullptr, jobs[j].y};
+        run_jobs[n++] = PackedJob{keep[j].get(), nullptr, jobs[j].y};
         done[j] = true;
       }
-    run(std::span<const Job>(run_jobs, n), jobs[0].w->cols(), X, M, x_scale);
+    run_packed(std::span<const PackedJob>(run_jobs, n), jobs[0].w->cols(), X, M, x_scale);
   }
 }
 

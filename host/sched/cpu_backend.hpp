@@ -20,25 +20,16 @@ class CpuBackend final : public BitLinearBackend {
  public:
   explicit CpuBackend(kernels::ThreadPool& pool) : pool_(pool) {}
   std::string_view name() const override { return "cpu"; }
-  bool supports(const model::Matrix& w) const override { return w.offloadable(); }
+  std::string unsupported(const model::Matrix& w) const override { return w.not_offloadable_reason(); }
   // Repacks `w` (once per matrix and layout; cheap when already done).
   void prepare(const model::Matrix& w) override;
   // Prepares `w` first if that was not done.
   void gemm(const model::Matrix& w, const int8_t* X, int64_t M, int32_t* Y) override;
 
-  // gemm followed by the forward pass's rescale, inside the parallel loop:
-  // Y[m][n] = float(acc[m][n]) / x_scale[m] * w.row_scale(n) (bit-identical to rescaling
-  // gemm()'s result in that order).
-  void gemm_rescaled(const model::Matrix& w, const int8_t* X, const float* x_scale, int64_t M, float* Y);
-
-  // Several weights that read the same activations (q/k/v, gate/up) in one parallel loop over
-  // all their row groups: one thread hand-off instead of one per matrix. Every weight must have
-  // X's K columns (their ternary types may differ); Y of job i is [M][rows of w_i].
-  struct RescaledJob {
-    const model::Matrix* w;
-    float* y;
-  };
-  void gemm_rescaled(std::span<const RescaledJob> jobs, const int8_t* X, const float* x_scale, int64_t M);
+  // The group in one parallel loop over all its row groups (one thread hand-off instead of one
+  // per matrix), each output rescaled inside the loop by the kernels' epilogue, bit-identical to
+  // kernels::rescale_i32 of gemm()'s result. The matrices' ternary types may differ.
+  void run(std::span<const Job> jobs, const int8_t* X, const float* x_scale, int64_t M) override;
 
   // CPU-only path for matrices whose block scales differ within a row (TernaryScale::PerBlock):
   // Y[m][n] = sum_b (int32 partial of block b) * d_b / s_x[m], in float.
@@ -50,12 +41,12 @@ class CpuBackend final : public BitLinearBackend {
  private:
   struct Packed;
   std::shared_ptr<const Packed> packed(const model::Matrix& w);
-  struct Job {
+  struct PackedJob {  // one packed matrix of a parallel loop, with its int32 or its rescaled output
     const Packed* p;
     int32_t* y_int;
     float* y;
   };
-  void run(std::span<const Job> jobs, int64_t K, const int8_t* X, int64_t M, const float* x_scale);
+  void run_packed(std::span<const PackedJob> jobs, int64_t K, const int8_t* X, int64_t M, const float* x_scale);
 
   kernels::ThreadPool& pool_;
   std::vector<int8_t> x_pad_;   // [M][K padded] activations as the kernels read them

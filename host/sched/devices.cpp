@@ -1,6 +1,5 @@
 #include "sched/devices.hpp"
 
-#include "sched/cpu_backend.hpp"
 #include "trit/driver/open.hpp"
 
 namespace trit::sched {
@@ -19,9 +18,8 @@ std::string device_names() {
   return s;
 }
 
-std::unique_ptr<BitLinearBackend> make_backend(const std::string& device, kernels::ThreadPool& pool,
-                                               const AccelOptions& accel) {
-  if (device == "cpu") return std::make_unique<CpuBackend>(pool);
+std::unique_ptr<AccelBackend> open_accelerator(const std::string& device, const AccelOptions& accel) {
+  if (device == "cpu") throw Error("--device cpu is the CPU itself, not an accelerator");
   try {
     return make_accel_backend(device, accel);
   } catch (const driver::ConfigError& e) {

@@ -1,20 +1,18 @@
-// BitLinear devices by their --device name (llama.cpp style): "cpu" runs everything on the CPU
-// kernels; every other name is an accelerator opened through the driver ("ref", "sim",
-// "sim:<config>", "fpga", ...), which takes the BitLinears it supports while the rest stays on
-// the CPU.
+// BitLinear devices by their --device name (llama.cpp style): "cpu" is the CPU kernels (the
+// caller's CpuBackend); every other name is an accelerator opened through the driver ("ref",
+// "sim", "sim:<config>", "fpga", ...).
 #pragma once
 
 #include <memory>
 #include <string>
 
-#include "kernels/thread_pool.hpp"
 #include "sched/accel_backend.hpp"
-#include "sched/bitlinear_backend.hpp"
 
 namespace trit::sched {
 
-std::unique_ptr<BitLinearBackend> make_backend(const std::string& device, kernels::ThreadPool& pool,
-                                               const AccelOptions& accel = {});
+// Opens the accelerator `device` (not "cpu"); an unknown or unbuilt name is an Error that lists
+// the devices of this build and says how to build a missing simulator configuration.
+std::unique_ptr<AccelBackend> open_accelerator(const std::string& device, const AccelOptions& accel = {});
 // "cpu, ref, sim (sim:r2c4v4b64, ...), fpga" for help texts and errors.
 std::string device_names();
 

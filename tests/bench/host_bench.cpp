@@ -30,7 +30,7 @@
 #include "kernels/cpu_features.hpp"
 #include "kernels/thread_pool.hpp"
 #include "model/model.hpp"
-#include "model/session.hpp"
+#include "runtime/session.hpp"
 #include "sched/cpu_backend.hpp"
 
 using namespace trit;
@@ -143,13 +143,13 @@ double rss_mb(const char* key) {
 struct RunResult {
   std::vector<double> pp, tg;
   std::vector<double> bw;  // per repetition: the larger bandwidth probe around the generation run
-  model::StageTimes pp_stages, tg_stages;  // of the last run
+  runtime::StageTimes pp_stages, tg_stages;  // of the last run
 };
 
 RunResult run_model(const model::Model& m, int threads, int n_pp, int n_tg, int reps, int bw_reps, uint32_t seed) {
   kernels::ThreadPool pool(threads);
   sched::CpuBackend cpu(pool);
-  model::Session s(m, cpu, cpu, pool, model::SessionOptions{std::max(n_pp, n_tg) + 1});
+  runtime::Session s(m, cpu, cpu, pool, runtime::SessionOptions{std::max(n_pp, n_tg) + 1});
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int32_t> tok(3, static_cast<int32_t>(m.hparams().n_vocab) - 1);
   std::vector<int32_t> prompt(static_cast<size_t>(n_pp));
@@ -296,7 +296,7 @@ int main(int argc, char** argv) {
         jt["tg_roofline_tok_s"] = roof;
         jt["tg_roofline_fraction"] = fraction;
         jt["tg_roofline_fraction_runs"] = fractions;
-        auto stages = [](const model::StageTimes& st, int n) {
+        auto stages = [](const runtime::StageTimes& st, int n) {
           return json{{"bitlinear", st.bitlinear_s * 1e3 / n},
                       {"attention", st.attention_s * 1e3 / n},
                       {"head", st.head_s * 1e3 / n},

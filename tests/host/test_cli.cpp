@@ -236,3 +236,47 @@ TEST(CliErrors, BadArguments) {
   expect_error(run("trit", model + " -c 8 --tokens 1,2,3,4,5,6,7,8,9"), "exceed the context of 8");
   expect_error(run("trit-perplexity", model + " --tokens 1"), "need at least 2 tokens");
 }
+
+// --device X puts every BitLinear on X or stops: the error names the first layer that cannot go
+// there and how to allow the CPU to take it; allowed, the run says where every layer went.
+TEST(CliPlacement, AcceleratorRunsEveryLayerOrStopsNamingTheFirstItCannot) {
+  const std::string tokens = " --tokens " + tokens_arg("tiny_p9.tokens.txt") + " -n 2 --temp 0";
+  const Result on_ref = run("trit", "-m " + quote(testutil::model_path("tiny_i2_s.gguf")) + tokens + " --device ref");
+  ASSERT_EQ(on_ref.code, 0) << on_ref.err;
+  EXPECT_NE(on_ref.err.find("trit: placement: 21 of 21 BitLinears on ref\n"), std::string::npos) << on_ref.err;
+
+  const std::string f32 = "-m " + quote(testutil::model_path("tiny_f32.gguf")) + tokens;
+  expect_error(run("trit", f32 + " --device ref"),
+               "--device ref: BitLinear blk.0.attn_q.weight (512 x 512) cannot run there: F32 weights are not ternary");
+  expect_error(run("trit", f32 + " --device ref"), "--allow-cpu-fallback");
+  const Result mixed = run("trit", f32 + " --device ref --allow-cpu-fallback --json");
+  ASSERT_EQ(mixed.code, 0) << mixed.err;
+  EXPECT_NE(mixed.err.find("trit: placement: 0 of 21 BitLinears on ref, 21 on the CPU (--allow-cpu-fallback): 21 "
+                           "because F32 weights are not ternary"),
+            std::string::npos)
+      << mixed.err;
+  const auto j = nlohmann::json::parse(mixed.out);
+  EXPECT_EQ(j["placement"]["on_device"], 0);
+  EXPECT_EQ(j["placement"]["on_cpu_fallback"], 21);
+  // The same tokens as the CPU itself.
+  const Result cpu = run("trit", f32 + " --json");
+  ASSERT_EQ(cpu.code, 0) << cpu.err;
+  EXPECT_EQ(nlohmann::json::parse(cpu.out)["tokens"], j["tokens"]);
+  EXPECT_EQ(cpu.err.find("placement"), std::string::npos) << "the CPU run prints no placement without --verbose";
+}
+
+TEST(CliPlacement, DeviceParametersAreCheckedAndUnbuiltSimulatorsSayHowToBuildThem) {
+  const std::string model = "-m " + quote(testutil::model_path("tiny_i2_s.gguf")) + " --tokens 1,2 -n 1";
+  expect_error(run("trit", model + " --device ref --device-param no_such_key=1"),
+               "ref: unknown parameter(s) no_such_key");
+  expect_error(run("trit", model + " --device ref --device-param novalue"), "--device-param 'novalue': expected KEY=VALUE");
+#ifdef TRIT_HAVE_SIM
+  // A configuration of rtl/configs.json whose module is not where the registry looks.
+  const Result r = testutil::run_tool("/usr/bin/env", "TRIT_SIM_PLUGIN_PATH=/nonexistent " +
+                                                         quote(std::string(TRIT_BIN_DIR) + "/trit") + " " + model +
+                                                         " --device sim:r8c20v16b512");
+  expect_error(r, "sim:r8c20v16b512: the Verilated model of this configuration is not built");
+  EXPECT_NE(r.err.find("cmake --build build --target trit-sim-r8c20v16b512"), std::string::npos) << r.err;
+  expect_error(run("trit", model + " --device sim:r9c9v9b99"), "no such configuration");
+#endif
+}

@@ -17,7 +17,7 @@
 #include "gguf/reader.hpp"
 #include "kernels/thread_pool.hpp"
 #include "model/model.hpp"
-#include "model/session.hpp"
+#include "runtime/session.hpp"
 #include "sched/cpu_backend.hpp"
 #include "testutil.hpp"
 
@@ -89,7 +89,7 @@ void run_case(const Case& c) {
     const std::string pn = "_p" + std::to_string(p);
     const auto prompt = testutil::read_token_file(ref_path(c.tokens_prefix + pn + ".tokens.txt"));
     ASSERT_EQ(prompt.size(), static_cast<size_t>(p));
-    model::Session s(m, cpu, cpu, pool);
+    runtime::Session s(m, cpu, cpu, pool);
     const std::vector<float> logits = s.eval(prompt, true);
     for (const Reference& r : c.refs) {
       if (!r.logits.empty()) {
@@ -108,7 +108,7 @@ void run_case(const Case& c) {
       const auto gen_logits = testutil::read_f32_file(ref_path(r.gen + pn + ".gen_logits.f32"));
       ASSERT_EQ(gen_tokens.size(), 16u);
       ASSERT_EQ(gen_logits.size(), 16u * kVocab);
-      model::Session g(m, cpu, cpu, pool);
+      runtime::Session g(m, cpu, cpu, pool);
       std::vector<float> row = g.eval(prompt, false);
       std::vector<float> ours;
       int agreed = 0;
@@ -185,7 +185,7 @@ TEST(ModelReference, AllTernaryFormatsGiveBitIdenticalLogits) {
     opt.force_int8 = force;
     const model::Model m = model::Model::load(file, opt);
     EXPECT_TRUE(m.inexact_forced().empty()) << name;
-    model::Session s(m, cpu, cpu, pool);
+    runtime::Session s(m, cpu, cpu, pool);
     return s.eval(testutil::read_token_file(ref_path(tokens + "_p40.tokens.txt")), true);
   };
   const auto f32_forced = logits_of("tiny_f32.gguf", "tiny", true);
@@ -207,9 +207,9 @@ TEST(ModelReference, PrefillEqualsTokenByTokenDecode) {
   const gguf::File file = gguf::File::open(testutil::model_path("tiny_i2_s.gguf"));
   const model::Model m = model::Model::load(file);
   const auto prompt = testutil::read_token_file(ref_path("tiny_p9.tokens.txt"));
-  model::Session batch(m, cpu, cpu, pool);
+  runtime::Session batch(m, cpu, cpu, pool);
   const auto all = batch.eval(prompt, true);
-  model::Session step(m, cpu, cpu, pool);
+  runtime::Session step(m, cpu, cpu, pool);
   for (size_t i = 0; i < prompt.size(); ++i) {
     const auto row = step.eval(std::span<const int32_t>(&prompt[i], 1), false);
     EXPECT_EQ(row, std::vector<float>(all.begin() + static_cast<long>(i * kVocab), all.begin() + static_cast<long>((i + 1) * kVocab))) << i;

@@ -12,7 +12,7 @@
 #include "kernels/ternary_gemm.hpp"
 #include "kernels/thread_pool.hpp"
 #include "model/model.hpp"
-#include "model/session.hpp"
+#include "runtime/session.hpp"
 #include "model_builder.hpp"
 #include "sched/cpu_backend.hpp"
 #include "testutil.hpp"
@@ -35,7 +35,7 @@ struct Loaded {
 std::vector<float> logits(const model::Model& m, sched::BitLinearBackend* device = nullptr) {
   kernels::ThreadPool pool(2);
   sched::CpuBackend cpu(pool);
-  model::Session s(m, device ? *device : cpu, cpu, pool);
+  runtime::Session s(m, device ? *device : cpu, cpu, pool);
   return s.eval(kPrompt, true);
 }
 
@@ -102,7 +102,7 @@ TEST(ModelSynthetic, BiasesAreAddedToTheMatmul) {
   std::map<std::string, std::vector<float>> dumps;
   kernels::ThreadPool pool(1);
   sched::CpuBackend cpu(pool);
-  model::Session sess(m.model, cpu, cpu, pool);
+  runtime::Session sess(m.model, cpu, cpu, pool);
   sess.set_dump_hook([&](std::string_view name, int layer, const float* d, int64_t rows, int64_t cols) {
     if (layer == 0) dumps[std::string(name)].assign(d, d + rows * cols);
   });
@@ -138,39 +138,84 @@ TEST(ModelSynthetic, FloatTypesAgree) {
 }
 
 // A second device for the scheduler seam: it accepts only matrices with at most 128 rows,
-// records what it was given, and computes with the reference kernel.
+// records what it was given, and computes with the reference kernel and the shared rescale.
 class SmallMatrixDevice final : public sched::BitLinearBackend {
  public:
   std::string_view name() const override { return "small"; }
-  bool supports(const model::Matrix& w) const override { return w.offloadable() && w.rows() <= 128; }
+  std::string unsupported(const model::Matrix& w) const override {
+    if (!w.offloadable()) return w.not_offloadable_reason();
+    return w.rows() <= 128 ? "" : "it has more than 128 rows";
+  }
   void prepare(const model::Matrix& w) override {
     std::vector<int8_t>& codes = packed_[&w];
     codes.resize(static_cast<size_t>(w.rows() * w.cols()));
     for (int64_t n = 0; n < w.rows(); ++n) w.row_codes(n, codes.data() + n * w.cols());
   }
   void gemm(const model::Matrix& w, const int8_t* X, int64_t M, int32_t* Y) override {
-    ++calls;
     const auto& codes = packed_.at(&w);  // throws if gemm comes before prepare
     kernels::gemm_i8_ternary_ref(M, w.rows(), w.cols(), X, w.cols(), codes.data(), w.cols(), Y, w.rows());
   }
+  void run(std::span<const Job> jobs, const int8_t* X, const float* x_scale, int64_t M) override {
+    ++calls;
+    jobs_per_call.push_back(jobs.size());
+    for (const Job& j : jobs) {
+      std::vector<int32_t> acc(static_cast<size_t>(M * j.w->rows()));
+      gemm(*j.w, X, M, acc.data());
+      for (int64_t m = 0; m < M; ++m)
+        kernels::rescale_i32(acc.data() + m * j.w->rows(), j.w->rows(), x_scale[m], j.w->row_scales(),
+                             j.y + m * j.w->rows());
+    }
+  }
   size_t prepared() const { return packed_.size(); }
   int calls = 0;
+  std::vector<size_t> jobs_per_call;
 
  private:
   std::map<const model::Matrix*, std::vector<int8_t>> packed_;
 };
 
-TEST(ModelSynthetic, SecondDeviceTakesWhatItSupportsBitExactly) {
+TEST(ModelSynthetic, ADeviceRunsEverythingOrTheSessionStops) {
+  SynthSpec s;
+  s.weight_type = 36;  // I2_S
+  s.n_layer = 2;
+  const Loaded m(s);
+  SmallMatrixDevice dev;
+  kernels::ThreadPool pool(2);
+  sched::CpuBackend cpu(pool);
+  try {
+    runtime::Session refused(m.model, dev, cpu, pool);
+    ADD_FAILURE() << "the session placed every BitLinear on a device that takes only attn_k/attn_v";
+  } catch (const runtime::PlacementError& e) {
+    EXPECT_NE(std::string(e.what()).find("--device small: BitLinear blk.0.attn_q.weight (256 x 256) cannot run "
+                                         "there: it has more than 128 rows"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(dev.prepared(), 0u) << "nothing is uploaded for a session that is refused";
+}
+
+TEST(ModelSynthetic, WithFallbackASecondDeviceTakesWhatItSupportsBitExactlyInGroups) {
   SynthSpec s;
   s.weight_type = 36;  // I2_S
   s.n_layer = 2;
   const Loaded m(s);
   SmallMatrixDevice dev;
   const auto on_cpu = logits(m.model);
-  const auto split = logits(m.model, &dev);
+  kernels::ThreadPool pool(2);
+  sched::CpuBackend cpu(pool);
+  runtime::SessionOptions opt;
+  opt.allow_cpu_fallback = true;
+  runtime::Session session(m.model, dev, cpu, pool, opt);
+  EXPECT_EQ(session.placement().on_device, 4);
+  EXPECT_EQ(session.placement().fallback, 10);
+  EXPECT_EQ(session.placement().summary(),
+            "placement: 4 of 14 BitLinears on small, 10 on the CPU (--allow-cpu-fallback): 10 because it has more "
+            "than 128 rows");
+  const auto split = session.eval(kPrompt, true);
   EXPECT_EQ(split, on_cpu);          // the integer product is the same on every device
   EXPECT_EQ(dev.prepared(), 4u);     // attn_k and attn_v (128 rows) of both layers
-  EXPECT_EQ(dev.calls, 4);
+  EXPECT_EQ(dev.calls, 2);           // k and v of a layer share their input: one call per layer
+  EXPECT_EQ(dev.jobs_per_call, (std::vector<size_t>{2, 2}));
 }
 
 TEST(ModelSynthetic, MetadataErrorsNameTheKey) {

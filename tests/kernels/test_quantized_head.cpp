@@ -5,7 +5,7 @@
 
 #include "gguf/reader.hpp"
 #include "model/model.hpp"
-#include "model/session.hpp"
+#include "runtime/session.hpp"
 #include "sched/cpu_backend.hpp"
 #include "testutil.hpp"
 
@@ -23,7 +23,7 @@ TEST(QuantizedHead, LogitsStayCloseToTheFloatHead) {
   kernels::ThreadPool pool(2);
   sched::CpuBackend cpu(pool);
   const auto prompt = testutil::read_token_file(testutil::ref_path("tiny_p40.tokens.txt"));
-  model::Session a(f16, cpu, cpu, pool), b(q8, cpu, cpu, pool);
+  runtime::Session a(f16, cpu, cpu, pool), b(q8, cpu, cpu, pool);
   const auto ref = a.eval(prompt, true), got = b.eval(prompt, true);
   const int n_vocab = static_cast<int>(f16.hparams().n_vocab);
   const testutil::LogitStats s = testutil::compare_logits(ref, got, n_vocab, 0.05);

@@ -12,7 +12,7 @@
 #include "gguf/tensor_decode.hpp"
 #include "kernels/thread_pool.hpp"
 #include "model/model.hpp"
-#include "model/session.hpp"
+#include "runtime/session.hpp"
 #include "sched/cpu_backend.hpp"
 #include "fuzz_gguf_body.hpp"
 
@@ -77,7 +77,7 @@ void fuzz_gguf_one_input(const uint8_t* data, size_t size) {
     if (weights <= (int64_t{1} << 17) && hp.n_vocab * hp.n_embd <= (int64_t{1} << 17)) {
       kernels::ThreadPool pool(1);
       sched::CpuBackend cpu(pool);
-      model::Session s(m, cpu, cpu, pool, model::SessionOptions{8});
+      runtime::Session s(m, cpu, cpu, pool, runtime::SessionOptions{8});
       const int32_t tokens[2] = {0, static_cast<int32_t>(hp.n_vocab - 1)};
       (void)s.eval(tokens, true);
     }
