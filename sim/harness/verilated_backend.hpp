@@ -3,9 +3,25 @@
 // its DMA port and an AXI4-Lite master for register access. Any configuration's model class
 // fits (they all have trit_top's ports); make_backend_<config>() instantiates it.
 //
-// Clocking, per cycle: the outputs settled after the previous falling-edge eval are sampled (they
-// decide this edge's handshakes), the rising edge is evaluated, the memory model and the
-// register master update their outputs, then the falling edge settles everything again.
+// Clocking, per cycle: the outputs settled after the previous edge are sampled (they decide this
+// edge's handshakes), the rising edge is evaluated, then the memory model and the register master
+// compute their outputs for the next cycle and drive them onto the model's inputs.
+//
+// One eval per cycle. Every output of trit_top comes straight from a flop or is a constant (the
+// AXI4 DMA ports from trit_dma_rd's AR registers and trit_dma_wr's AW/W registers, rready/bready
+// tied high, the AXI4-Lite ports and irq_o from trit_regfile's registers; docs/rtl.md, "Pipeline
+// stages"). Checked in the Verilated code of every configuration of rtl/configs.json: no output
+// port is assigned in the input-combinational ('ico') region; each is a copy of a *_q register,
+// its inversion (the AXI4-Lite readies) or a constant. So the outputs
+// after the rising-edge eval are already the outputs of the whole cycle, and the falling-edge
+// eval the harness used to do (it re-ran the input-combinational logic for the new inputs and
+// changed nothing that is sampled) is not needed: the next rising-edge eval runs that logic
+// first, with the same inputs, before any flop loads. Verilator only sees a rising edge if the
+// previous eval saw clk_i low, so instead of that eval the clock trigger's "previous value" is
+// set to 0 (Verilator 5.006 keeps it in the root's __Vtrigrprev__TOP__clk_i; a model without that
+// member falls back to evaluating both edges). If an output ever becomes combinational from an
+// input, this must go back to two evals: trit-accel-simcheck (sim/tools) and the GEMM tests
+// would show the difference.
 
 #include <array>
 #include <bit>
@@ -65,6 +81,11 @@ void strobes_to_mask(const T& sig, std::array<uint64_t, W>& out, size_t n) {
     }
   }
 }
+
+// Verilator 5.006's root class keeps the clock trigger's previous value in this member; see the
+// comment at the top.
+template <class VTop>
+concept HasClockTriggerPrev = requires(VTop& t) { t.rootp->__Vtrigrprev__TOP__clk_i = 0; };
 
 template <class VTop>
 class VerilatedBackend final : public driver::Backend, public SimControl {
@@ -186,6 +207,7 @@ class VerilatedBackend final : public driver::Backend, public SimControl {
     const bool lite_b = t.s_axil_bvalid_o && t.s_axil_bready_i;
 
     // ---- rising edge
+    if constexpr (HasClockTriggerPrev<VTop>) t.rootp->__Vtrigrprev__TOP__clk_i = 0;  // stands for the falling edge
     t.clk_i = 1;
     t.eval();
     ctx_->timeInc(1);
@@ -218,9 +240,10 @@ class VerilatedBackend final : public driver::Backend, public SimControl {
       t.s_axil_bready_i = 0;
     }
 
-    // ---- falling edge: settle combinational outputs for the next sample
+    // ---- falling edge: nothing to evaluate when the trigger above stands for it (no output
+    // depends combinationally on an input); the next eval settles the new inputs first.
     t.clk_i = 0;
-    t.eval();
+    if constexpr (!HasClockTriggerPrev<VTop>) t.eval();
     ctx_->timeInc(1);
     ++cycles_;
     if (ctx_->gotError())
