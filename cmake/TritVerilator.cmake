@@ -2,10 +2,13 @@
 #
 #   trit_rtl_files(<out_var>)      absolute paths of the RTL sources listed in rtl/rtl.f
 #   trit_verilate(<target> TOP <module> CONFIG <name> [PARAMS Name=value ...]
-#                 [SOURCES extra.sv ...] [SYSTEMC] [TRACE_FST] [THREADS n] [ARGS ...])
+#                 [SOURCES extra.sv ...] [SYSTEMC] [TRACE_FST] [THREADS n] [BENCH] [ARGS ...])
 #       A static library holding the Verilated model of <module>, class V<module>_<name>.
 #       Parameters are passed as -G overrides; the generated register include is on the
-#       include path; assertions are on (--assert) in every model.
+#       include path; assertions are on (--assert) in every model except BENCH ones.
+#       BENCH: a model only benchmarks use (role "bench" in rtl/configs.json; no test runs it),
+#       built for simulation speed: without assertions, and its per-cycle code (Verilator's
+#       OPT_FAST files) compiled with -O3 -march=native, i.e. for the machine it is built on.
 #
 # rtl/rtl.f is the one file list for every tool: one path per line relative to rtl/,
 # `//` comments, `+incdir+<dir>` lines for include directories.
@@ -34,9 +37,19 @@ function(trit_rtl_files out_var)
 endfunction()
 
 function(trit_verilate target)
-  cmake_parse_arguments(ARG "SYSTEMC;TRACE_FST" "TOP;CONFIG;THREADS" "PARAMS;SOURCES;ARGS" ${ARGN})
+  cmake_parse_arguments(ARG "SYSTEMC;TRACE_FST;BENCH" "TOP;CONFIG;THREADS" "PARAMS;SOURCES;ARGS" ${ARGN})
   trit_rtl_files(rtl)
-  set(vargs --assert -Wno-fatal -O3 --x-assign fast --x-initial fast --output-split 20000)
+  # Bench models: measured on r8c20v16b512 decode (sim/tools/accel_simcheck.cpp), dropping --assert
+  # takes 1.5 % of the instructions per cycle and -O3 -march=native about 3-5 % of the time. The
+  # test configurations keep --assert and -O2 (the GEMM and error tests rely on the assertions).
+  if(ARG_BENCH)
+    set(vargs "")
+    set(opt_fast -O3 -march=native)
+  else()
+    set(vargs --assert)
+    set(opt_fast -O2)
+  endif()
+  list(APPEND vargs -Wno-fatal -O3 --x-assign fast --x-initial fast --output-split 20000)
   foreach(p IN LISTS ARG_PARAMS)
     list(APPEND vargs -G${p})
   endforeach()
@@ -61,7 +74,7 @@ function(trit_verilate target)
     PREFIX V${ARG_TOP}_${ARG_CONFIG}
     DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/verilated/${target}
     VERILATOR_ARGS ${vargs}
-    OPT_FAST -O2 OPT_SLOW -O1 OPT_GLOBAL -O2)
+    OPT_FAST ${opt_fast} OPT_SLOW -O1 OPT_GLOBAL -O2)
   # Debug info on multi-megabyte generated sources costs minutes and is never used.
   target_compile_options(${target} PRIVATE -g0 -w)
   target_link_libraries(${target} PUBLIC Threads::Threads)

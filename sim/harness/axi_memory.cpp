@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -9,10 +11,13 @@ namespace trit::sim {
 
 AxiMemory::AxiMemory(driver::DeviceMemory& mem, const AxiMemoryConfig& cfg)
     : mem_(mem), cfg_(cfg), rng_(cfg.seed) {
-  prev_s_.rdata.assign(cfg_.bus_bytes, 0);
+  if (cfg_.bus_bytes == 0 || cfg_.bus_bytes > kMaxBusBytes)
+    throw std::invalid_argument(fmt::format("AxiMemory: bus of {} bytes (1..{})", cfg_.bus_bytes, kMaxBusBytes));
 }
 
 void AxiMemory::set_config(const AxiMemoryConfig& cfg) {
+  if (cfg.bus_bytes == 0 || cfg.bus_bytes > kMaxBusBytes)
+    throw std::invalid_argument(fmt::format("AxiMemory: bus of {} bytes (1..{})", cfg.bus_bytes, kMaxBusBytes));
   cfg_ = cfg;
   rng_.seed(cfg.seed);
 }
@@ -91,7 +96,7 @@ void AxiMemory::clock(const AxiMasterSide& m, AxiSlaveSide& s) {
       if (resp == kOkay) {
         uint8_t* p = mem_.at(addr);
         for (uint32_t i = 0; i < cfg_.bus_bytes; ++i)
-          if (m.wstrb[i]) {
+          if (m.strobe(i)) {
             p[i] = m.wdata[i];
             ++stats_.write_bytes;
           }
@@ -139,8 +144,8 @@ void AxiMemory::clock(const AxiMasterSide& m, AxiSlaveSide& s) {
       s.rid = rb.req.id;
       s.rresp = resp_for(addr, true);
       s.rlast = rb.beat == rb.req.len;
-      s.rdata.assign(cfg_.bus_bytes, 0);
-      if (s.rresp == kOkay) std::copy_n(mem_.at(addr), cfg_.bus_bytes, s.rdata.begin());
+      if (s.rresp == kOkay) std::memcpy(s.rdata.data(), mem_.at(addr), cfg_.bus_bytes);
+      else std::memset(s.rdata.data(), 0, cfg_.bus_bytes);
       if (limited) tokens_ -= cfg_.bus_bytes;
     }
   }

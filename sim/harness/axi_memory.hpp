@@ -9,6 +9,7 @@
 // The model knows nothing about Verilator: each clock edge it is given the master's outputs as
 // they were before the edge and returns its own outputs for the next cycle.
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <random>
@@ -40,6 +41,11 @@ struct AxiAddr {
   bool operator==(const AxiAddr&) const = default;
 };
 
+// Widest bus trit_top allows (AxiDataWidth <= 1024). The beat payloads below are fixed arrays of
+// this size (only the first bus_bytes are used; the rest stays zero) so that sampling the bus,
+// keeping the previous cycle's copy and returning read data never allocate.
+inline constexpr uint32_t kMaxBusBytes = 128;
+
 // Master outputs, sampled before a clock edge.
 struct AxiMasterSide {
   bool arvalid = false;
@@ -49,9 +55,10 @@ struct AxiMasterSide {
   AxiAddr aw;
   bool wvalid = false;
   bool wlast = false;
-  std::vector<uint8_t> wdata;  // bus_bytes
-  std::vector<bool> wstrb;     // bus_bytes
+  std::array<uint8_t, kMaxBusBytes> wdata{};        // bytes 0 .. bus_bytes-1
+  std::array<uint64_t, kMaxBusBytes / 64> wstrb{};  // bit i of the array = strobe of byte i
   bool bready = false;
+  bool strobe(uint32_t i) const { return (wstrb[i / 64] >> (i % 64)) & 1u; }
 };
 
 // Slave outputs, held for the cycle after an edge.
@@ -59,7 +66,7 @@ struct AxiSlaveSide {
   bool arready = false;
   bool rvalid = false;
   uint32_t rid = 0;
-  std::vector<uint8_t> rdata;  // bus_bytes
+  std::array<uint8_t, kMaxBusBytes> rdata{};  // bytes 0 .. bus_bytes-1
   uint32_t rresp = 0;
   bool rlast = false;
   bool awready = false;

@@ -3,10 +3,29 @@
 // its DMA port and an AXI4-Lite master for register access. Any configuration's model class
 // fits (they all have trit_top's ports); make_backend_<config>() instantiates it.
 //
-// Clocking, per cycle: the outputs settled after the previous falling-edge eval are sampled (they
-// decide this edge's handshakes), the rising edge is evaluated, the memory model and the
-// register master update their outputs, then the falling edge settles everything again.
+// Clocking, per cycle: the outputs settled after the previous edge are sampled (they decide this
+// edge's handshakes), the rising edge is evaluated, then the memory model and the register master
+// compute their outputs for the next cycle and drive them onto the model's inputs.
+//
+// One eval per cycle. Every output of trit_top comes straight from a flop or is a constant (the
+// AXI4 DMA ports from trit_dma_rd's AR registers and trit_dma_wr's AW/W registers, rready/bready
+// tied high, the AXI4-Lite ports and irq_o from trit_regfile's registers; docs/rtl.md, "Pipeline
+// stages"). Checked in the Verilated code of every configuration of rtl/configs.json: no output
+// port is assigned in the input-combinational ('ico') region; each is a copy of a *_q register,
+// its inversion (the AXI4-Lite readies) or a constant. So the outputs
+// after the rising-edge eval are already the outputs of the whole cycle, and the falling-edge
+// eval the harness used to do (it re-ran the input-combinational logic for the new inputs and
+// changed nothing that is sampled) is not needed: the next rising-edge eval runs that logic
+// first, with the same inputs, before any flop loads. Verilator only sees a rising edge if the
+// previous eval saw clk_i low, so instead of that eval the clock trigger's "previous value" is
+// set to 0 (Verilator 5.006 keeps it in the root's __Vtrigrprev__TOP__clk_i; a model without that
+// member falls back to evaluating both edges). If an output ever becomes combinational from an
+// input, this must go back to two evals: trit-accel-simcheck (sim/tools) and the GEMM tests
+// would show the difference.
 
+#include <array>
+#include <bit>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <type_traits>
@@ -25,35 +44,48 @@
 
 namespace trit::sim {
 
-// Verilator maps a port of <= 64 bits to an integer and a wider one to VlWide<words>.
+static_assert(std::endian::native == std::endian::little,
+              "the bus conversions below copy Verilator's 32-bit words as bytes");
+
+// Verilator maps a port of <= 64 bits to an integer and a wider one to VlWide<words> (32-bit
+// words, least significant first), so on a little-endian host both are the bus bytes in order.
 template <class T>
 void signal_to_bytes(const T& sig, uint8_t* out, size_t n) {
   if constexpr (std::is_integral_v<T>) {
     const uint64_t v = sig;
-    for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(v >> (8 * i));
+    std::memcpy(out, &v, n);
   } else {
-    for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(sig.at(i / 4) >> (8 * (i % 4)));
+    std::memcpy(out, sig.data(), n);
   }
 }
 template <class T>
 void bytes_to_signal(T& sig, const uint8_t* in, size_t n) {
   if constexpr (std::is_integral_v<T>) {
     uint64_t v = 0;
-    for (size_t i = 0; i < n; ++i) v |= uint64_t{in[i]} << (8 * i);
+    std::memcpy(&v, in, n);
     sig = static_cast<T>(v);
   } else {
-    for (size_t w = 0; w < (n + 3) / 4; ++w) {
-      uint32_t v = 0;
-      for (size_t b = 0; b < 4 && 4 * w + b < n; ++b) v |= uint32_t{in[4 * w + b]} << (8 * b);
-      sig.at(w) = v;
+    std::memcpy(sig.data(), in, n);  // n is the port's whole width: every word is written
+  }
+}
+// Strobe bits (one per bus byte) into 64-bit words, bit i of the array = strobe i.
+template <class T, size_t W>
+void strobes_to_mask(const T& sig, std::array<uint64_t, W>& out, size_t n) {
+  if constexpr (std::is_integral_v<T>) {
+    out[0] = n >= 64 ? static_cast<uint64_t>(sig) : static_cast<uint64_t>(sig) & ((uint64_t{1} << n) - 1);
+  } else {
+    for (size_t w = 0; w < (n + 63) / 64; ++w) {
+      const uint64_t lo = sig.at(2 * w);
+      const uint64_t hi = 2 * w + 1 < (n + 31) / 32 ? uint64_t{sig.at(2 * w + 1)} : 0;
+      out[w] = lo | (hi << 32);
     }
   }
 }
-template <class T>
-bool signal_bit(const T& sig, size_t i) {
-  if constexpr (std::is_integral_v<T>) return (static_cast<uint64_t>(sig) >> i) & 1u;
-  else return (sig.at(i / 32) >> (i % 32)) & 1u;
-}
+
+// Verilator 5.006's root class keeps the clock trigger's previous value in this member; see the
+// comment at the top.
+template <class VTop>
+concept HasClockTriggerPrev = requires(VTop& t) { t.rootp->__Vtrigrprev__TOP__clk_i = 0; };
 
 template <class VTop>
 class VerilatedBackend final : public driver::Backend, public SimControl {
@@ -67,9 +99,6 @@ class VerilatedBackend final : public driver::Backend, public SimControl {
         axi_(mem_, with_bus(opt_.axi, cfg)) {
     ctx_->fatalOnError(false);  // an RTL assertion becomes an exception, not an abort()
     top_ = std::make_unique<VTop>(ctx_.get(), "trit_top");
-    m_.wdata.assign(cfg_.bus_bytes, 0);
-    m_.wstrb.assign(cfg_.bus_bytes, false);
-    s_.rdata.assign(cfg_.bus_bytes, 0);
     hard_reset();
   }
   ~VerilatedBackend() override { top_->final(); }
@@ -126,7 +155,6 @@ class VerilatedBackend final : public driver::Backend, public SimControl {
     top_->m_axi_arready_i = top_->m_axi_rvalid_i = top_->m_axi_awready_i = 0;
     top_->m_axi_wready_i = top_->m_axi_bvalid_i = 0;
     s_ = AxiSlaveSide{};
-    s_.rdata.assign(cfg_.bus_bytes, 0);
     settle();
     for (int i = 0; i < 8; ++i) tick();
     top_->rst_ni = 1;
@@ -167,7 +195,7 @@ class VerilatedBackend final : public driver::Backend, public SimControl {
     m_.wvalid = t.m_axi_wvalid_o;
     if (m_.wvalid) {
       signal_to_bytes(t.m_axi_wdata_o, m_.wdata.data(), cfg_.bus_bytes);
-      for (uint32_t i = 0; i < cfg_.bus_bytes; ++i) m_.wstrb[i] = signal_bit(t.m_axi_wstrb_o, i);
+      strobes_to_mask(t.m_axi_wstrb_o, m_.wstrb, cfg_.bus_bytes);
       m_.wlast = t.m_axi_wlast_o;
     }
     m_.bready = t.m_axi_bready_o;
@@ -179,6 +207,7 @@ class VerilatedBackend final : public driver::Backend, public SimControl {
     const bool lite_b = t.s_axil_bvalid_o && t.s_axil_bready_i;
 
     // ---- rising edge
+    if constexpr (HasClockTriggerPrev<VTop>) t.rootp->__Vtrigrprev__TOP__clk_i = 0;  // stands for the falling edge
     t.clk_i = 1;
     t.eval();
     ctx_->timeInc(1);
@@ -211,9 +240,10 @@ class VerilatedBackend final : public driver::Backend, public SimControl {
       t.s_axil_bready_i = 0;
     }
 
-    // ---- falling edge: settle combinational outputs for the next sample
+    // ---- falling edge: nothing to evaluate when the trigger above stands for it (no output
+    // depends combinationally on an input); the next eval settles the new inputs first.
     t.clk_i = 0;
-    t.eval();
+    if constexpr (!HasClockTriggerPrev<VTop>) t.eval();
     ctx_->timeInc(1);
     ++cycles_;
     if (ctx_->gotError())
