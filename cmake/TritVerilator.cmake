@@ -6,9 +6,11 @@
 #       A static library holding the Verilated model of <module>, class V<module>_<name>.
 #       Parameters are passed as -G overrides; the generated register include is on the
 #       include path; assertions are on (--assert) in every model except BENCH ones.
-#       BENCH: a model only benchmarks use (role "bench" in rtl/configs.json; no test runs it),
-#       built for simulation speed: without assertions, and its per-cycle code (Verilator's
-#       OPT_FAST files) compiled with -O3 -march=native, i.e. for the machine it is built on.
+#       BENCH: a model of a "bench" role configuration (rtl/configs.json), built for simulation
+#       speed: without assertions, and its per-cycle code (Verilator's OPT_FAST files) compiled
+#       with -O3 -march=native, i.e. for the machine it is built on. The assertions run in the
+#       test configurations' models (same RTL); the bench model's results, counters and cycles
+#       are checked by tests/accel (test_accel_bench_config, accel.simcheck.*).
 #
 # rtl/rtl.f is the one file list for every tool: one path per line relative to rtl/,
 # `//` comments, `+incdir+<dir>` lines for include directories.

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Plot the accelerator benchmark (build/bench/accel.json from trit-accel-bench) to a PNG:
-decode weight-bus utilisation per 2B4T shape and weight format against the 0.95 target, and
-prefill array utilisation per shape.
+decode weight-bus utilisation per 2B4T shape and weight format against the 0.95 target (and T5
+on a memory whose reads and writes share one beat per cycle), and prefill array utilisation per
+shape.
 
     plot_accel.py build/bench/accel.json build/bench/accel.png
 """
@@ -20,12 +21,16 @@ def main(src, dst):
     decode = r["decode"]
     shapes = [d["shape"] for d in decode if d["format"] == "T5"]
     util = {fmt: [d["weight_bus_utilization"] for d in decode if d["format"] == fmt] for fmt in ("T2", "T5")}
+    shared = [d["weight_bus_utilization"] for d in r.get("decode_shared_bandwidth", []) if d["format"] == "T5"]
     fig, axes = plt.subplots(1, 2 if "prefill" in r else 1, figsize=(12, 4.2), squeeze=False)
     ax = axes[0][0]
-    width = 0.38
     xs = range(len(shapes))
-    ax.bar([x - width / 2 for x in xs], util["T2"], width, label="T2 (2-bit weights)")
-    ax.bar([x + width / 2 for x in xs], util["T5"], width, label="T5 (1.6-bit weights)")
+    series = [(util["T2"], "T2 (2-bit weights)"), (util["T5"], "T5 (1.6-bit weights)")]
+    if len(shared) == len(shapes):
+        series.append((shared, "T5, reads and writes share one beat/cycle"))
+    width = 0.8 / len(series)
+    for i, (values, label) in enumerate(series):
+        ax.bar([x + (i - (len(series) - 1) / 2) * width for x in xs], values, width, label=label)
     ax.axhline(0.95, color="k", linestyle="--", linewidth=1, label="target 0.95")
     ax.set_xticks(list(xs))
     ax.set_xticklabels([f"{s}\n{d['n']}x{d['k']}" for s, d in zip(shapes, [d for d in decode if d["format"] == "T5"])])
@@ -34,11 +39,11 @@ def main(src, dst):
     tok = r.get("projected_decode_tok_s")
     ax.set_title(f"Decode (M=1), GEMVs queued: weight-bus utilisation\n{r['config']}, "
                  f"{r['clock_mhz']:.0f} MHz: {tok:.1f} tok/s projected (T5)" if tok else r["config"])
-    ax.legend(loc="upper center", ncol=3, fontsize=8)
+    ax.legend(loc="upper center", ncol=2, fontsize=7)
     if "prefill" in r:
         ax = axes[0][1]
         p = r["prefill"]
-        ax.bar(range(len(p)), [e["fraction_of_peak"] for e in p], color="tab:green")
+        ax.bar(range(len(p)), [e["fraction_of_peak"] for e in p], color="tab:purple")
         ax.set_xticks(range(len(p)))
         ax.set_xticklabels([f"{e['shape']}\n{e['n']}x{e['k']}" for e in p])
         ax.set_ylim(0, 1.05)

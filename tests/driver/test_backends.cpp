@@ -220,10 +220,16 @@ TEST_P(Backends, PerJobAndCumulativeCounters) {
   const auto res = tt::run_batch(*s_.dev, cases, std::chrono::seconds(5));
   for (const auto& p : res.problems) ADD_FAILURE() << p;
   const driver::Counters total = s_.dev->counters() - before;
-  uint64_t out_bytes = 0;
-  for (const auto& c : cases) out_bytes += uint64_t{c.m} * c.n * 4;
+  // Every K segment writes its partial sums with its own descriptor.
+  uint64_t out_bytes = 0, descs = 0;
+  for (const auto& c : cases) {
+    const uint64_t parts = driver::plan_k_segments(cfg_, c.k).size();
+    out_bytes += parts * c.m * c.n * 4;
+    descs += parts;
+  }
   EXPECT_EQ(total[regs::Counter::OUT_BYTES], out_bytes);
-  EXPECT_EQ(total[regs::Counter::DESCS], cases.size());
+  EXPECT_EQ(total[regs::Counter::DESCS], descs);
+  EXPECT_EQ(res.descriptors, descs);
 
   // A profiled job alone on the device: its counters are its own.
   const Staged st = stage(cfg_.rows + 1, 2 * cfg_.cols + 1, 3 * cfg_.lanes);
