@@ -22,14 +22,40 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
+void ProgressLine::operator()(std::string_view stage, int64_t done, int64_t total) {
+  if (!on_) return;
+  const bool layers = stage == "layer";
+  if (layers && context_.empty()) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (done >= total) {
+    if (shown_) std::fprintf(stderr, "\r\033[K");  // clear the line
+    shown_ = false;
+    return;
+  }
+  if (shown_ && now - last_ < std::chrono::milliseconds(100)) return;
+  last_ = now;
+  shown_ = true;
+  if (layers)
+    std::fprintf(stderr, "\rtrit: %s: layer %lld of %lld\033[K", context_.c_str(), static_cast<long long>(done + 1),
+                 static_cast<long long>(total));
+  else
+    std::fprintf(stderr, "\rtrit: uploading weights: %lld of %lld BitLinears\033[K", static_cast<long long>(done),
+                 static_cast<long long>(total));
+  std::fflush(stderr);
+}
+
 Runtime::Runtime(gguf::File f, const LoadOptions& opt)
-    : file(std::move(f)),
+    : progress(std::make_shared<ProgressLine>(opt.progress)),
+      file(std::move(f)),
       model(model::Model::load(file, model::ModelOptions{opt.force_int8, opt.quantize_head})),
       pool(resolve_threads(opt.n_threads)),
       cpu(pool),
       accelerator(opt.device == "cpu" ? nullptr : sched::open_accelerator(opt.device, opt.accel)) {
-  session = std::make_unique<runtime::Session>(model, device(), cpu, pool,
-                                               runtime::SessionOptions{opt.n_ctx, opt.allow_cpu_fallback});
+  runtime::SessionOptions so;
+  so.n_ctx = opt.n_ctx;
+  so.allow_cpu_fallback = opt.allow_cpu_fallback;
+  so.progress = [p = progress](std::string_view stage, int64_t done, int64_t total) { (*p)(stage, done, total); };
+  session = std::make_unique<runtime::Session>(model, device(), cpu, pool, so);
 #ifdef TRIT_HAVE_TOKENIZER
   if (file.has("tokenizer.ggml.model")) {
     try {

@@ -39,6 +39,7 @@ struct LoadOptions {
   bool quantize_head = false;  // ModelOptions::quantize_head
   bool need_tokenizer = false;  // fail early when the model has none
   bool allow_cpu_fallback = false;  // runtime::SessionOptions::allow_cpu_fallback
+  bool progress = false;            // progress lines on stderr while uploading and evaluating
   sched::AccelOptions accel;    // accelerator devices: weight format, simulated memory
   std::vector<std::string> device_params;  // --device-param KEY=VALUE, into accel.params at load
 };
@@ -47,8 +48,25 @@ struct LoadOptions {
 // every tool that loads a model.
 void add_device_options(CLI::App& app, LoadOptions& opt);
 
+// One self-overwriting status line on stderr ("trit: uploading weights to sim:... 12/28"), for
+// runs on slow simulated devices. Throttled; cleared when a stage completes.
+class ProgressLine {
+ public:
+  explicit ProgressLine(bool on) : on_(on) {}
+  void operator()(std::string_view stage, int64_t done, int64_t total);
+  // What the layer stage is part of ("prefill of 5 tokens", "decode"); empty: layers not shown.
+  void set_context(std::string what) { context_ = std::move(what); }
+
+ private:
+  bool on_;
+  std::string context_;
+  std::chrono::steady_clock::time_point last_{};
+  bool shown_ = false;
+};
+
 // Everything a run needs, built in dependency order (the file outlives the model, ...).
 struct Runtime {
+  std::shared_ptr<ProgressLine> progress;  // shared with the session's hook
   gguf::File file;
   model::Model model;
   kernels::ThreadPool pool;

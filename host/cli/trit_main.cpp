@@ -12,7 +12,10 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
+
+#include <unistd.h>
 
 #include "cli/common.hpp"
 #include "sampler/sampler.hpp"
@@ -187,7 +190,10 @@ nlohmann::json timings_json(const cli::Runtime& rt, const Counters& c) {
 
 std::vector<float> eval_prompt(cli::Runtime& rt, const std::vector<int32_t>& tokens, bool all_logits, Counters& c) {
   const auto t0 = std::chrono::steady_clock::now();
+  // Layer progress only here: once text streams to stdout, a status line would overwrite it.
+  rt.progress->set_context("prefill of " + std::to_string(tokens.size()) + " tokens");
   auto logits = rt.session->eval(tokens, all_logits);
+  rt.progress->set_context("");
   c.prompt_ms += cli::ms_since(t0);
   c.n_prompt += static_cast<int64_t>(tokens.size());
   return logits;
@@ -336,9 +342,15 @@ int main(int argc, char** argv) {
                  "write float32 LE logits [n_prompt][n_vocab] of every prompt position to FILE");
   app.add_flag("--json", o.json, "print one JSON object (text, tokens, timings) instead of streaming");
   app.add_flag("--verbose", o.verbose, "describe the model, placement, seed and per-stage timings");
+  std::optional<bool> progress;
+  app.add_flag("--progress,!--no-progress", progress,
+               "status line on stderr while uploading weights and prefilling (default: when stderr is a terminal)");
   app.add_flag("--force-int8", o.load.force_int8,
                "run float-stored BitLinear weights on the int8 path as well (diagnostics)");
   app.add_flag("--quantize-head", o.load.quantize_head,
                "quantise a float LM head to Q8_0 at load: faster decode, small accuracy cost (docs/kernels.md)");
-  return cli::run_main(app, argc, argv, [&] { return run(o); });
+  return cli::run_main(app, argc, argv, [&] {
+    o.load.progress = progress.value_or(isatty(STDERR_FILENO) != 0 && !o.json);
+    return run(o);
+  });
 }

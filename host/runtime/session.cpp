@@ -50,7 +50,7 @@ size_t physical_memory() {
 
 Session::Session(const Model& model, sched::BitLinearBackend& device, sched::CpuBackend& cpu,
                  kernels::ThreadPool& pool, SessionOptions opt)
-    : model_(model), hp_(model.hparams()), cpu_(cpu), pool_(pool) {
+    : model_(model), hp_(model.hparams()), cpu_(cpu), pool_(pool), progress_(opt.progress) {
   n_ctx_ = opt.n_ctx > 0 ? std::min(opt.n_ctx, hp_.n_ctx_train) : hp_.n_ctx_train;
   // [n_layer][n_ctx][n_embd_kv] floats each for K and V. A context the machine cannot hold is
   // an error that names -c, not a bad_alloc.
@@ -94,8 +94,10 @@ Session::Session(const Model& model, sched::BitLinearBackend& device, sched::Cpu
     device_of_[static_cast<size_t>(l->index)] = dev;
   }
   // Uploads only once the whole placement is known to be possible.
+  int64_t prepared = 0;
   for (const Linear* l : linears) {
     sched::BitLinearBackend* dev = device_of_[static_cast<size_t>(l->index)];
+    if (progress_) progress_("upload", prepared++, static_cast<int64_t>(linears.size()));
     if (!dev) continue;
     try {
       dev->prepare(l->w);
@@ -105,6 +107,7 @@ Session::Session(const Model& model, sched::BitLinearBackend& device, sched::Cpu
       throw sched::Error(std::string(dev->name()) + ": preparing " + std::string(l->w.name()) + ": " + e.what());
     }
   }
+  if (progress_) progress_("upload", prepared, prepared);
 
   // theta_i = base^(-2i / n_rot) (/ freq factor), in double: positions multiply it later.
   const int64_t half = hp_.n_rot / 2;
@@ -324,6 +327,7 @@ std::vector<float> Session::eval(std::span<const int32_t> tokens, bool all_logit
   dump("inp_embd", -1, x.data(), M, E);
 
   for (int il = 0; il < static_cast<int>(hp_.n_layer); ++il) {
+    if (progress_) progress_("layer", il, hp_.n_layer);
     const Layer& L = model_.layers()[static_cast<size_t>(il)];
     norm("attn_norm", il, x.data(), L.attn_norm, h.data(), M, E);
     QuantizedRows& hq = b.hq;  // q, k and v read the same input: quantise it once
@@ -366,6 +370,7 @@ std::vector<float> Session::eval(std::span<const int32_t> tokens, bool all_logit
     linear_alone("ffn_down", il, L.ffn_down, gate.data(), M, o.data());
     add_rows("l_out", il, x.data(), o.data(), M, E);
   }
+  if (progress_) progress_("layer", hp_.n_layer, hp_.n_layer);
   n_past_ += M;
 
   StageTimer timer(times_.head_s);

@@ -43,10 +43,16 @@ class PlacementError : public sched::Error {
   using sched::Error::Error;
 };
 
+// Progress of long steps, for a user watching a slow device: stage "upload" (weights prepared,
+// once per BitLinear at construction) or "layer" (layers of the batch being evaluated), with
+// how many of how many are done.
+using ProgressHook = std::function<void(std::string_view stage, int64_t done, int64_t total)>;
+
 struct SessionOptions {
   int64_t n_ctx = 0;  // 0: the model's context_length; larger values are capped to it
   // Run the BitLinears the device cannot take on the CPU instead of failing (--allow-cpu-fallback).
   bool allow_cpu_fallback = false;
+  ProgressHook progress;  // also kept for eval(); may be empty
 };
 
 // Where the BitLinears of a session run.
@@ -96,6 +102,7 @@ class Session {
   std::vector<float> eval(std::span<const int32_t> tokens, bool all_logits);
 
   void set_dump_hook(DumpHook hook) { dump_ = std::move(hook); }
+  void set_progress_hook(ProgressHook hook) { progress_ = std::move(hook); }
   const StageTimes& times() const { return times_; }
   void reset_times() { times_ = {}; }
   const Placement& placement() const { return placement_; }
@@ -138,6 +145,7 @@ class Session {
   std::unique_ptr<float[]> k_cache_, v_cache_;  // [n_layer][n_ctx][n_embd_kv]
   std::vector<double> inv_freq_;                // [n_rot/2] RoPE angle per position
   DumpHook dump_;
+  ProgressHook progress_;
   StageTimes times_;
   std::vector<float> rope_cos_, rope_sin_;  // [M][n_rot/2] of the current batch
   kernels::Q8Activations head_q8_;          // the LM head's input, for a Q8 head

@@ -55,9 +55,21 @@ const driver::MatrixWeights& AccelBackend::matrix(const model::Matrix& w) const 
   return *m;
 }
 
+void AccelBackend::set_recording(bool on) { recording_ = on; }
+
 void AccelBackend::run(std::span<const Job> jobs, const int8_t* X, const float* x_scale, int64_t M) {
   if (jobs.empty()) return;
   const auto t0 = std::chrono::steady_clock::now();
+  SubmissionRecord rec;
+  if (recording_) {
+    for (const Job& j : jobs) {
+      rec.weights.emplace_back(j.w->name());
+      rec.shapes.emplace_back(static_cast<uint32_t>(j.w->rows()), static_cast<uint32_t>(j.w->cols()));
+    }
+    rec.m = static_cast<uint32_t>(M);
+    rec.counters = device_->counters();
+    rec.cycles = device_->backend().cycles();
+  }
   const int64_t K = jobs[0].w->cols();
   std::vector<driver::GemmGroup::Output> outs;
   outs.reserve(jobs.size());
@@ -73,6 +85,12 @@ void AccelBackend::run(std::span<const Job> jobs, const int8_t* X, const float* 
   group_.run(outs, X, static_cast<uint32_t>(M), static_cast<uint32_t>(K));
   ++stats_.submissions;
   stats_.gemms += group_.stats().descriptors - descs_before;
+  if (recording_) {
+    // Cycles first: the counter reads themselves take register-access cycles.
+    rec.cycles = device_->backend().cycles() - rec.cycles;
+    rec.counters = device_->counters() - rec.counters;
+    rec.descriptors = group_.stats().descriptors - descs_before;
+  }
   // The CPU device's epilogue, exactly: y = float(acc) / s_x * w_scale.
   off = 0;
   for (const Job& j : jobs) {
@@ -82,7 +100,12 @@ void AccelBackend::run(std::span<const Job> jobs, const int8_t* X, const float* 
                            j.y + m * N);
     off += static_cast<size_t>(M * N);
   }
-  stats_.wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  stats_.wall_s += wall;
+  if (recording_) {
+    rec.wall_s = wall;
+    records_.push_back(std::move(rec));
+  }
 }
 
 void AccelBackend::gemm(const model::Matrix& w, const int8_t* X, int64_t M, int32_t* Y) {

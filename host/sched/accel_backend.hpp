@@ -40,6 +40,18 @@ struct AccelStats {
   driver::GemmGroup::Stats transfers;
 };
 
+// One submission as the device ran it (AccelBackend::set_recording): which matrices, the shape,
+// and the device's counters and cycles over it, for per-layer and per-token reports.
+struct SubmissionRecord {
+  std::vector<std::string> weights;  // tensor names, in descriptor order ("blk.3.attn_q.weight")
+  std::vector<std::pair<uint32_t, uint32_t>> shapes;  // (N, K) of each matrix
+  uint32_t m = 0;                    // rows of X (tokens)
+  uint64_t descriptors = 0;          // K segments included
+  uint64_t cycles = 0;               // device clock cycles from before the submission to after the results
+  driver::Counters counters;         // the device's counters over the same span
+  double wall_s = 0;
+};
+
 class AccelBackend final : public BitLinearBackend {
  public:
   AccelBackend(std::unique_ptr<driver::Device> device, const AccelOptions& opt);
@@ -51,6 +63,10 @@ class AccelBackend final : public BitLinearBackend {
 
   // Reads the device's counters (the only register traffic of a report; none per token).
   AccelStats stats();
+  // Records every submission from now on with its counters: two counter snapshots per
+  // submission (register reads), so off unless a per-layer report is wanted.
+  void set_recording(bool on);
+  const std::vector<SubmissionRecord>& records() const { return records_; }
   const driver::ArrayConfig& config() const { return device_->config(); }
   driver::WeightFormat format() const { return opt_.format; }
   uint32_t clock_khz() const { return clock_khz_; }  // the build's nominal clock, 0 if unknown
@@ -69,6 +85,8 @@ class AccelBackend final : public BitLinearBackend {
   driver::GemmGroup group_;
   driver::Counters counters0_;
   uint64_t cycles0_ = 0;
+  bool recording_ = false;
+  std::vector<SubmissionRecord> records_;
   AccelStats stats_;
   std::vector<int32_t> acc_;  // [sum over jobs of M x N] integer results before the rescale
 };

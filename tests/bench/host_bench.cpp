@@ -149,7 +149,9 @@ struct RunResult {
 RunResult run_model(const model::Model& m, int threads, int n_pp, int n_tg, int reps, int bw_reps, uint32_t seed) {
   kernels::ThreadPool pool(threads);
   sched::CpuBackend cpu(pool);
-  runtime::Session s(m, cpu, cpu, pool, runtime::SessionOptions{std::max(n_pp, n_tg) + 1});
+  runtime::SessionOptions so;
+  so.n_ctx = std::max(n_pp, n_tg) + 1;
+  runtime::Session s(m, cpu, cpu, pool, so);
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int32_t> tok(3, static_cast<int32_t>(m.hparams().n_vocab) - 1);
   std::vector<int32_t> prompt(static_cast<size_t>(n_pp));

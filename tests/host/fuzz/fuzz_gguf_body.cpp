@@ -77,7 +77,9 @@ void fuzz_gguf_one_input(const uint8_t* data, size_t size) {
     if (weights <= (int64_t{1} << 17) && hp.n_vocab * hp.n_embd <= (int64_t{1} << 17)) {
       kernels::ThreadPool pool(1);
       sched::CpuBackend cpu(pool);
-      runtime::Session s(m, cpu, cpu, pool, runtime::SessionOptions{8});
+      runtime::SessionOptions so;
+      so.n_ctx = 8;
+      runtime::Session s(m, cpu, cpu, pool, so);
       const int32_t tokens[2] = {0, static_cast<int32_t>(hp.n_vocab - 1)};
       (void)s.eval(tokens, true);
     }
