@@ -212,7 +212,7 @@ def logic_entries(node: int, fpga: bool):
 def sram_points(node: int, fpga: bool):
     pts = []
     for (size, e45), (_, e7) in zip(SRAM_45, SRAM_7):
-        label = f"64-bit read from a {size // 1024} KiB SRAM" if size < 1 << 20 else "64-bit read from a 1 MiB SRAM"
+        label = f"64-bit read, {size // 1024} KiB SRAM" if size < 1 << 20 else "64-bit read, 1 MiB SRAM"
         if node == 45:
             pts.append({"bytes": size, **entry(e45, "pJ", f"{HOROWITZ}: {label} (cache)")})
             continue

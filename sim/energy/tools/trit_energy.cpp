@@ -56,7 +56,7 @@ void show_table(const energy::Table& t) {
     fmt::print("{:<26} {:>10.4g} {:<7} {}\n", energy::key_name(k), t[k], energy::key_unit(k), t.at(k).source);
   }
   for (const auto& p : t.sram)
-    fmt::print("sram_read_64b @ {:>8g} B {:>10.4g} pJ      {}\n", p.bytes, p.pj, p.source);
+    fmt::print("sram_read_64b @ {:>9.0f} B {:>8.4g} pJ      {}\n", p.bytes, p.pj, p.source);
 }
 
 }  // namespace
