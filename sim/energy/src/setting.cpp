@@ -36,7 +36,10 @@ std::vector<Setting> load_settings(const std::string& path) {
   }
   if (!j.is_object()) throw EnergyError(fmt::format("{}: must be an object of settings", path));
   std::vector<Setting> out;
-  for (const auto& [name, v] : j.items()) {
+  for (const auto& item : j.items()) {
+    // Named locals, not a structured binding: clang 14 cannot capture those in the lambda below.
+    const std::string name = item.key();
+    const nlohmann::json& v = item.value();
     if (!name.empty() && name[0] == '_') continue;
     auto need_string = [&](const char* key) {
       if (!v.is_object() || !v.contains(key) || !v[key].is_string() || v[key].get<std::string>().empty())
