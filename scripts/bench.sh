@@ -4,7 +4,8 @@
 #   2. the CPU runtime (scripts/bench-host.sh: host.json, kernels.json), which also writes the
 #      synthetic 2B4T-shaped models into <build>/bench/models
 #   3. trit-e2e-bench: one decode token of the 2B4T-shaped I2_S model through the host runtime with
-#      every BitLinear on the Verilated r8c20v16b512 (e2e.json)
+#      every BitLinear on the Verilated r8c20v16b512 (e2e.json), and what it and a 128-token
+#      prefill cost in energy at the KV260 and 7 nm ASIC settings (energy.json)
 set -euo pipefail
 build=${1:-build}
 mkdir -p "$build/bench"
@@ -17,4 +18,5 @@ echo "wrote $build/bench/accel.png"
 # The whole-model token on the simulated accelerator.
 model="$build/bench/models/synth-2b4t-i2_s.gguf"
 [ -f "$model" ] || "$build/bin/trit-synth-model" --type i2_s -o "$model"
-"$build/bin/trit-e2e-bench" -m "$model" --device sim:r8c20v16b512 -o "$build/bench/e2e.json"
+"$build/bin/trit-e2e-bench" -m "$model" --device sim:r8c20v16b512 -o "$build/bench/e2e.json" \
+  --energy-out "$build/bench/energy.json"

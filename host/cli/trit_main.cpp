@@ -13,12 +13,16 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <fstream>
 #include <random>
 
 #include <unistd.h>
 
 #include "cli/common.hpp"
+#include "report/run_report.hpp"
 #include "sampler/sampler.hpp"
+#include "trit/energy/accelerator.hpp"
+#include "trit/energy/table.hpp"
 
 using namespace trit;
 
@@ -37,9 +41,23 @@ struct Options {
   std::string dump_logits;
   bool json = false;
   bool verbose = false;
+  std::string report;        // --report FILE
+  std::string energy_table = "kv260-zu16-ddr4";
+};
+
+// The spans of a run (the prompt, each decode step) over the accelerator's submission records,
+// when a report is wanted.
+struct SpanLog {
+  sched::AccelBackend* accel = nullptr;  // recording when set
+  std::vector<report::Span> spans;
+  size_t mark() const { return accel ? accel->records().size() : 0; }
+  void add(const char* kind, int64_t tokens, size_t first, double wall_ms) {
+    if (accel) spans.push_back({kind, tokens, first, accel->records().size(), wall_ms / 1e3});
+  }
 };
 
 struct Counters {
+  SpanLog log;
   int64_t n_prompt = 0;
   double prompt_ms = 0;
   int64_t n_gen = 0;  // tokens sampled
@@ -112,8 +130,11 @@ std::vector<int32_t> generate(cli::Runtime& rt, sampler::Sampler& smp, std::vect
     if (s.n_past() >= s.n_ctx()) break;  // context full: stop like llama.cpp without shifting
     if (n_predict >= 0 && i + 1 == n_predict) break;
     t0 = std::chrono::steady_clock::now();
+    const size_t first = c.log.mark();
     logits = s.eval(std::span<const int32_t>(&id, 1), false);
-    c.decode_ms += cli::ms_since(t0);
+    const double ms = cli::ms_since(t0);
+    c.log.add("decode", 1, first, ms);
+    c.decode_ms += ms;
     ++c.n_decode;
   }
   out.finish();
@@ -192,9 +213,12 @@ std::vector<float> eval_prompt(cli::Runtime& rt, const std::vector<int32_t>& tok
   const auto t0 = std::chrono::steady_clock::now();
   // Layer progress only here: once text streams to stdout, a status line would overwrite it.
   rt.progress->set_context("prefill of " + std::to_string(tokens.size()) + " tokens");
+  const size_t first = c.log.mark();
   auto logits = rt.session->eval(tokens, all_logits);
   rt.progress->set_context("");
-  c.prompt_ms += cli::ms_since(t0);
+  const double ms = cli::ms_since(t0);
+  c.log.add("prefill", static_cast<int64_t>(tokens.size()), first, ms);
+  c.prompt_ms += ms;
   c.n_prompt += static_cast<int64_t>(tokens.size());
   return logits;
 }
@@ -240,12 +264,64 @@ int run_chat(cli::Runtime& rt, const Options& o, sampler::Sampler& smp, Counters
 #endif
 }
 
+// Energy table and accelerator description for the report, checked before the run starts so that
+// a bad --energy-table fails fast.
+struct ReportSetup {
+  energy::Table table;
+  energy::Accelerator accelerator;
+  bool clock_nominal = false;
+};
+
+ReportSetup report_setup(cli::Runtime& rt, const Options& o) {
+  ReportSetup r;
+  r.table = energy::find_table(o.energy_table);
+  const driver::ArrayConfig& cfg = rt.accel()->config();
+  try {
+    r.accelerator = energy::named_accelerator(cfg.name());
+  } catch (const std::exception&) {
+    r.accelerator = energy::accelerator_from_name(cfg.name());
+  }
+  r.accelerator.array = cfg;  // what the device reported (k_max, bursts)
+  // The clock: what the device says, else the configuration's, else a nominal 250 MHz.
+  if (rt.accel()->clock_khz()) r.accelerator.clock_hz = rt.accel()->clock_khz() * 1e3;
+  if (r.accelerator.clock_hz <= 0) {
+    r.accelerator.clock_hz = 250e6;
+    r.clock_nominal = true;
+  }
+  r.accelerator.validate();
+  return r;
+}
+
+void finish_report(cli::Runtime& rt, const Options& o, const Counters& c, const ReportSetup& setup) {
+  if (!c.log.accel) return;
+  report::ReportInput in;
+  in.model = rt.file.path();
+  in.device = std::string(rt.accel()->name());
+  in.format = rt.accel()->format();
+  in.accelerator = setup.accelerator;
+  in.clock_nominal = setup.clock_nominal;
+  in.table = setup.table;
+  in.placement = placement_json(rt);
+  in.records = &rt.accel()->records();
+  in.spans = c.log.spans;
+  const nlohmann::json r = report::build_report(in);
+  if (o.verbose) std::fputs(report::format_report(r).c_str(), stderr);
+  if (!o.report.empty()) {
+    std::ofstream f(o.report, std::ios::trunc);
+    f << r.dump(1) << "\n";
+    if (!f) throw cli::UsageError("cannot write " + o.report);
+  }
+}
+
 int run(const Options& o) {
   const bool text_prompt = !o.prompt.empty() || !o.prompt_file.empty();
   if (!o.tokens.empty() && text_prompt && !o.chat)
     throw cli::UsageError("give either --tokens or a text prompt (-p/-f), not both");
   cli::LoadOptions lo = o.load;
   lo.need_tokenizer = o.chat || (text_prompt && o.tokens.empty());
+  if (!o.report.empty() && lo.device == "cpu")
+    throw cli::UsageError("--report needs an accelerator device (--device ref, sim, ...): the CPU has no counters");
+  if (!o.report.empty() || o.verbose) energy::find_table(o.energy_table);  // a bad table fails before the run
   auto rt = cli::load_runtime(lo);
   if (o.verbose) {
     std::fprintf(stderr, "%s\n", rt->describe().c_str());
@@ -259,10 +335,18 @@ int run(const Options& o) {
   if (o.verbose) std::fprintf(stderr, "seed: %llu\n", static_cast<unsigned long long>(sp.seed));
   sampler::Sampler smp(sp);
   Counters c;
+  // A report (--report, or the summary of --verbose) records every submission with its counters.
+  std::optional<ReportSetup> setup;
+  if (rt->accel() && (!o.report.empty() || o.verbose)) {
+    setup = report_setup(*rt, o);
+    rt->accel()->set_recording(true);
+    c.log.accel = rt->accel();
+  }
 
   if (o.chat) {
     const int rc = run_chat(*rt, o, smp, c);
     print_timings(*rt, c, o.verbose);
+    if (setup) finish_report(*rt, o, c, *setup);
     return rc;
   }
 
@@ -310,6 +394,7 @@ int run(const Options& o) {
     std::fputs("\n", stdout);
     print_timings(*rt, c, o.verbose);
   }
+  if (setup) finish_report(*rt, o, c, *setup);
   return 0;
 }
 
@@ -342,6 +427,16 @@ int main(int argc, char** argv) {
                  "write float32 LE logits [n_prompt][n_vocab] of every prompt position to FILE");
   app.add_flag("--json", o.json, "print one JSON object (text, tokens, timings) instead of streaming");
   app.add_flag("--verbose", o.verbose, "describe the model, placement, seed and per-stage timings");
+  app.add_option("--report", o.report,
+                 "write what the run cost on the accelerator to FILE (JSON: cycles, time, energy with the MAC twin, per "
+                 "token, layer type and BitLinear; docs/report.md); --verbose prints its summary");
+  app.add_option("--energy-table", o.energy_table,
+                 "energy table of the report: a name in sim/energy/tables (" + [] {
+                   std::string n;
+                   for (const auto& t : energy::table_names()) n += (n.empty() ? "" : ", ") + t;
+                   return n;
+                 }() + ") or a JSON file")
+      ->capture_default_str();
   std::optional<bool> progress;
   app.add_flag("--progress,!--no-progress", progress,
                "status line on stderr while uploading weights and prefilling (default: when stderr is a terminal)");

@@ -65,6 +65,8 @@ void AccelBackend::run(std::span<const Job> jobs, const int8_t* X, const float* 
     for (const Job& j : jobs) {
       rec.weights.emplace_back(j.w->name());
       rec.shapes.emplace_back(static_cast<uint32_t>(j.w->rows()), static_cast<uint32_t>(j.w->cols()));
+      const uint64_t passes = (static_cast<uint64_t>(M) + device_->config().rows - 1) / device_->config().rows;
+      rec.weight_bytes.push_back(matrix(*j.w).device_bytes() * passes);
     }
     rec.m = static_cast<uint32_t>(M);
     rec.counters = device_->counters();

@@ -45,6 +45,7 @@ struct AccelStats {
 struct SubmissionRecord {
   std::vector<std::string> weights;  // tensor names, in descriptor order ("blk.3.attn_q.weight")
   std::vector<std::pair<uint32_t, uint32_t>> shapes;  // (N, K) of each matrix
+  std::vector<uint64_t> weight_bytes;  // bytes each matrix streamed (its packed size x passes)
   uint32_t m = 0;                    // rows of X (tokens)
   uint64_t descriptors = 0;          // K segments included
   uint64_t cycles = 0;               // device clock cycles from before the submission to after the results

@@ -6,6 +6,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "gguf/reader.hpp"
@@ -279,4 +281,109 @@ TEST(CliPlacement, DeviceParametersAreCheckedAndUnbuiltSimulatorsSayHowToBuildTh
   EXPECT_NE(r.err.find("cmake --build build --target trit-sim-r8c20v16b512"), std::string::npos) << r.err;
   expect_error(run("trit", model + " --device sim:r9c9v9b99"), "no such configuration");
 #endif
+}
+
+// ---- the run report (docs/report.md) ------------------------------------------------------------
+
+namespace {
+
+// The keys docs/report.md documents, by table: "top", "tally", "layer_type", "bitlinear".
+std::map<std::string, std::vector<std::string>> documented_keys() {
+  std::map<std::string, std::vector<std::string>> keys;
+  const auto bytes = testutil::read_file(std::string(TRIT_DOCS_DIR) + "/report.md");
+  std::istringstream in(std::string(bytes.begin(), bytes.end()));
+  std::string line, table;
+  while (std::getline(in, line)) {
+    if (line.rfind("<!-- keys: ", 0) == 0) {
+      table = line.substr(11, line.find(" -->") - 11);
+      continue;
+    }
+    if (table.empty()) continue;
+    if (line.rfind("| `", 0) != 0) {
+      if (line.rfind("|", 0) != 0) table.clear();  // the table ended
+      continue;
+    }
+    // "| `n`, `k`, `m` | ..." -> n, k, m
+    const std::string cell = line.substr(1, line.find('|', 1) - 1);
+    for (size_t a = cell.find('`'); a != std::string::npos; a = cell.find('`', cell.find('`', a + 1) + 1)) {
+      const size_t b = cell.find('`', a + 1);
+      keys[table].push_back(cell.substr(a + 1, b - a - 1));
+    }
+  }
+  return keys;
+}
+
+double sum_of(const nlohmann::json& obj) {
+  double s = 0;
+  for (const auto& [k, v] : obj.items()) s += v.get<double>();
+  return s;
+}
+
+}  // namespace
+
+TEST(CliReport, EveryDocumentedKeyIsThereAndTheEnergyAddsUp) {
+  const auto keys = documented_keys();
+  for (const char* t : {"top", "tally", "layer_type", "bitlinear"})
+    ASSERT_FALSE(keys.count(t) == 0 || keys.at(t).empty()) << "docs/report.md lost its '" << t << "' key table";
+  TempFile json_file(".json");
+#ifdef TRIT_HAVE_SIM
+  const std::string device = "sim:r3c5v8b128";
+#else
+  const std::string device = "ref";
+#endif
+  const Result r = run("trit", "-m " + quote(TRIT_DEFAULT_MODEL) + " -p " + quote("And God said,") +
+                                   " -n 3 --temp 0 --device " + device + " --verbose --report " + quote(json_file.path()));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("trit: what the BitLinears cost on " + device), std::string::npos) << r.err;
+  const auto bytes = testutil::read_file(json_file.path());
+  const auto rep = nlohmann::json::parse(bytes.begin(), bytes.end());
+
+  for (const std::string& k : keys.at("top")) EXPECT_TRUE(rep.contains(k)) << "report lacks documented key " << k;
+  std::vector<const nlohmann::json*> tallies = {&rep["prefill"], &rep["decode"], &rep["decode_per_token"], &rep["total"]};
+  for (const auto& s : rep["spans"]) tallies.push_back(&s);
+  for (const nlohmann::json* t : tallies)
+    for (const std::string& k : keys.at("tally")) EXPECT_TRUE(t->contains(k)) << "a tally lacks " << k;
+  ASSERT_EQ(rep["layer_types"].size(), 4u) << rep["layer_types"].dump();
+  for (const auto& [name, t] : rep["layer_types"].items())
+    for (const std::string& k : keys.at("layer_type")) EXPECT_TRUE(t.contains(k)) << name << " lacks " << k;
+  ASSERT_EQ(rep["bitlinears"].size(), 2u * 28) << "28 BitLinears, in prefill and in decode";
+  for (const auto& b : rep["bitlinears"])
+    for (const std::string& k : keys.at("bitlinear")) EXPECT_TRUE(b.contains(k)) << b["weight"] << " lacks " << k;
+
+  // One prefill span and two decode steps (-n 3 samples three tokens, evaluates two).
+  ASSERT_EQ(rep["spans"].size(), 3u);
+  EXPECT_EQ(rep["spans"][0]["kind"], "prefill");
+  EXPECT_EQ(rep["decode"]["tokens"].get<double>(), 2);
+  EXPECT_EQ(rep["total"]["submissions"].get<double>(), 3 * 4 * 4) << "4 groups x 4 layers per evaluation";
+  EXPECT_EQ(rep["placement"]["on_device"], 28);
+  // The parts add up to the whole, everywhere; the twin costs more than the ternary array.
+  for (const nlohmann::json* t : tallies) {
+    const double e = (*t)["energy_pj"].get<double>();
+    EXPECT_GT(e, 0);
+    EXPECT_NEAR(sum_of((*t)["energy_components_pj"]), e, 1e-9 * e);
+    EXPECT_NEAR(sum_of((*t)["energy_groups_pj"]), e, 1e-9 * e);
+    EXPECT_GT((*t)["mac_twin_energy_pj"].get<double>(), e);
+    EXPECT_GT((*t)["mac_twin_datapath_energy_ratio"].get<double>(), 1.0);
+    EXPECT_GE((*t)["energy_over_dram_floor"].get<double>(), 1.0);
+  }
+  double spans_pj = 0, spans_cycles = 0;
+  for (const auto& s : rep["spans"]) {
+    spans_pj += s["energy_pj"].get<double>();
+    spans_cycles += s["cycles"].get<double>();
+  }
+  // The model prices the adder tree by the fraction of zero lanes, so the energy of a sum of counts
+  // and the sum of the energies agree closely but not to the last bit.
+  EXPECT_NEAR(spans_pj, rep["total"]["energy_pj"].get<double>(), 1e-6 * spans_pj);
+  EXPECT_EQ(spans_cycles, rep["total"]["cycles"].get<double>());
+  double types_pj = 0;
+  for (const auto& [name, t] : rep["layer_types"].items()) types_pj += t["energy_pj"].get<double>();
+  EXPECT_NEAR(types_pj, rep["total"]["energy_pj"].get<double>(), 1e-6 * types_pj);
+}
+
+TEST(CliReport, NeedsAnAcceleratorAndAUsableTable) {
+  const std::string model = "-m " + quote(testutil::model_path("tiny_i2_s.gguf")) + " --tokens 1,2 -n 1";
+  TempFile out(".json");
+  expect_error(run("trit", model + " --report " + quote(out.path())), "--report needs an accelerator device");
+  expect_error(run("trit", model + " --device ref --report " + quote(out.path()) + " --energy-table no-such-table"),
+               "no-such-table");
 }
