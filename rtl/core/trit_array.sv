@@ -36,7 +36,14 @@ module trit_array #(
   input  logic                                           a_last_i,
   input  logic [trit_pkg::mul(NumRows, AW)-1:0]          a_data_i,
   // shadow registers: PE(r, c) at [(rC+c)*32 +: 32]
-  output logic [trit_pkg::mul(trit_pkg::mul(NumRows, NumCols), 32)-1:0] shadow_o
+  output logic [trit_pkg::mul(trit_pkg::mul(NumRows, NumCols), 32)-1:0] shadow_o,
+  // counter events of column 0, bit r for row r (every column of a row sees the same chunks, a
+  // cycle later per column, so C x these counts all PEs): row r's weight registers load a chunk
+  // (row 0's: the chunk enters the column skew; row r >= 1's: PE(r-1, 0)'s pass-through
+  // register), PE(r, 0)'s accumulator updates, PE(r, 0)'s shadow register takes the accumulator
+  output logic [NumRows-1:0]                             ev_wreg_o,
+  output logic [NumRows-1:0]                             ev_acc_o,
+  output logic [NumRows-1:0]                             ev_shadow_o
 );
   // Systolic nets, flattened (Yosys keeps unpacked net arrays as memories): h_* enter PE(r, c)
   // from the left at index r(C+1) + c, v_* enter PE(r, c) from above at index rC + c.
@@ -100,6 +107,19 @@ module trit_array #(
         .shadow_o  (shadow_o[trit_pkg::mul(VI, 32) +: 32])
       );
     end
+  end
+
+  // ---- counter events (column 0) ----------------------------------------------------------------
+  // PE(r, 0)'s stage-2 valid and `last` are its a_valid_o / a_last_o (loaded from the same inputs).
+  for (genvar r = 0; r < NumRows; r++) begin : g_events
+    localparam int HO = trit_pkg::mul(r, NumCols + 1) + 1;   // PE(r, 0)'s output to the right
+    if (r == 0) begin : g_top
+      assign ev_wreg_o[r] = w_valid_i;
+    end else begin : g_below
+      assign ev_wreg_o[r] = v_valid[trit_pkg::mul(r - 1, NumCols)];
+    end
+    assign ev_acc_o[r]    = h_valid[HO];
+    assign ev_shadow_o[r] = h_valid[HO] && h_last[HO];
   end
 
   // The last column's pass-through outputs and the last row's weight outputs leave the array.

@@ -3,6 +3,7 @@
 // random active-row masks (rows past M). Every shadow register is checked every cycle against its
 // cycle-exact expectation: PE(r, c) publishes a tile r + c + 2 cycles after the tile's last chunk
 // entered the array and keeps it until the next tile's publication.
+#include <bit>
 #include <deque>
 
 #include "Vtrit_array_r2c3v4.h"
@@ -30,6 +31,9 @@ struct ArrayBench {
   std::vector<int32_t> acc, shadow_expect;           // [R][C]
   std::deque<std::pair<uint64_t, std::vector<std::pair<unsigned, int32_t>>>> publish;  // (cycle, (pe, value))
   uint64_t pe_ops = 0;
+  // Counter events of column 0 (trit_array's ev_* outputs) summed over the run, and what the
+  // chunks presented should give.
+  uint64_t ev_wreg = 0, ev_acc = 0, ev_shadow = 0, want_wreg = 0, want_acc = 0, want_shadow = 0;
 
   ArrayBench(unsigned r, unsigned c, unsigned v) : R(r), C(c), V(v), acc(r * c, 0), shadow_expect(r * c, 0) {
     idle();
@@ -65,7 +69,12 @@ struct ArrayBench {
 
   // Model: the chunk presented in this cycle; publication times per PE.
   void model(const Chunk& ch, unsigned row_mask) {
-    std::vector<std::pair<unsigned, int32_t>> pub;
+    // Every chunk is loaded into every row's weight registers; each active row's PEs accumulate
+    // it (and publish on `last`).
+    const unsigned active = static_cast<unsigned>(std::popcount(row_mask & ((1u << R) - 1)));
+    want_wreg += R;
+    want_acc += active;
+    want_shadow += ch.last ? active : 0;
     for (unsigned r = 0; r < R; ++r) {
       if (!((row_mask >> r) & 1)) continue;
       for (unsigned c = 0; c < C; ++c) {
@@ -90,9 +99,25 @@ struct ArrayBench {
   }
 
   void tick() {
+    if constexpr (!kLonePe) {
+      // Events of the cycle about to end (the registers they describe load at this edge).
+      dut.eval();
+      ev_wreg += static_cast<unsigned>(std::popcount(static_cast<unsigned>(dut->ev_wreg_o)));
+      ev_acc += static_cast<unsigned>(std::popcount(static_cast<unsigned>(dut->ev_acc_o)));
+      ev_shadow += static_cast<unsigned>(std::popcount(static_cast<unsigned>(dut->ev_shadow_o)));
+    }
     dut.tick();
     dut.eval();
     check_shadows();
+  }
+
+  // Once the array is idle: the events seen equal the model's.
+  void check_events() {
+    if constexpr (!kLonePe) {
+      EXPECT_EQ(ev_wreg, want_wreg) << "rows of weight registers loaded";
+      EXPECT_EQ(ev_acc, want_acc) << "accumulator updates (column 0)";
+      EXPECT_EQ(ev_shadow, want_shadow) << "shadow updates (column 0)";
+    }
   }
 
   void run(std::mt19937_64& rng, int tiles) {
@@ -127,6 +152,7 @@ struct ArrayBench {
     }
     for (int i = 0; i < int(R + C) + 3; ++i) tick();
     EXPECT_TRUE(publish.empty());
+    check_events();
   }
 };
 
@@ -217,6 +243,7 @@ TEST(RtlArray, R2C3V4BackToBackSingleChunkTiles) {
   }
   b.idle();
   for (int i = 0; i < 10; ++i) b.tick();
+  b.check_events();
 }
 
 }  // namespace
