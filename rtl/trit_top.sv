@@ -488,7 +488,8 @@ module trit_top #(
   );
 
   // ---- compute -------------------------------------------------------------------------------------------
-  logic                  rd_en, rd_bank;
+  logic [NumRows-1:0]    rd_en;
+  logic                  rd_bank;
   logic [BeatW-1:0]      rd_beat;
   logic [SliceW-1:0]     rd_slice;
   logic                  arr_w_valid, arr_a_first, arr_a_last;
@@ -656,8 +657,8 @@ module trit_top #(
   // A descriptor is 64 bytes: 64/B beats on a narrow bus, one beat (of which 64 bytes count) on a
   // wide one.
   localparam logic [IncW-1:0] DescBeatBytes = IncW'(trit_pkg::min(BusBytes, 64));
-  // Every row's activation memory is read on every issue: V bytes of each enter the array.
-  localparam logic [IncW-1:0] ActReadBytes = IncW'(trit_pkg::mul(NumRows, NumLanes));
+  // V bytes per activation row read (V is a power of two).
+  localparam int LanesLog2 = $clog2(NumLanes);
   localparam logic [IncW-1:0] ColsInc = IncW'(NumCols);
   // Rows of column 0 with an event this cycle; x C (shift-and-add over the bits of the count)
   // for the accumulator and shadow updates of all columns.
@@ -692,7 +693,7 @@ module trit_top #(
     inc_d[trit_pkg::mul(`TRIT_CNT_LANE_OPS_IDX, IncW) +: IncW]       = IncW'(c_lane_ops);
     inc_d[trit_pkg::mul(`TRIT_CNT_ZERO_SKIPS_IDX, IncW) +: IncW]     = IncW'(c_zero_skips);
     inc_d[trit_pkg::mul(`TRIT_CNT_DESCS_IDX, IncW) +: IncW]          = IncW'(cnt_desc);
-    inc_d[trit_pkg::mul(`TRIT_CNT_ACT_READ_BYTES_IDX, IncW) +: IncW] = rd_en ? ActReadBytes : '0;
+    inc_d[trit_pkg::mul(`TRIT_CNT_ACT_READ_BYTES_IDX, IncW) +: IncW] = IncW'($countones(rd_en)) << LanesLog2;
     inc_d[trit_pkg::mul(`TRIT_CNT_WFIFO_WRITES_IDX, IncW) +: IncW]   = IncW'(rs_valid[ClientWgt]);
     inc_d[trit_pkg::mul(`TRIT_CNT_WFIFO_READS_IDX, IncW) +: IncW]    = IncW'(wgt_credit);
     inc_d[trit_pkg::mul(`TRIT_CNT_WREG_LOADS_IDX, IncW) +: IncW]     = IncW'(n_wreg);
@@ -707,6 +708,27 @@ module trit_top #(
     if (!rst_ni) inc_q <= '0;
     else         inc_q <= inc_d;
   end
+
+`ifndef SYNTHESIS
+  // Every row the array computes with was read from the activation buffer for that chunk
+  // (IssueToArray = 2 cycles earlier): the row-mask gating of the read enables never starves a
+  // row in use.
+  logic [NumRows-1:0] rd_en_d1_q, rd_en_d2_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      rd_en_d1_q <= '0;
+      rd_en_d2_q <= '0;
+    end else begin
+      rd_en_d1_q <= rd_en;
+      rd_en_d2_q <= rd_en_d1_q;
+    end
+  end
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      assert ((arr_a_valid & ~rd_en_d2_q) == '0) else $error("trit_top: array row active but not read from the activation buffer");
+    end
+  end
+`endif
 
   trit_counters #(.NumCounters(NumCounters), .IncW(IncW)) u_counters (
     .clk_i, .rst_ni,

@@ -5,6 +5,7 @@
 // entered the array and keeps it until the next tile's publication.
 #include <bit>
 #include <deque>
+#include <optional>
 
 #include "Vtrit_array_r2c3v4.h"
 #include "Vtrit_array_r3c2v8.h"
@@ -42,13 +43,16 @@ struct ArrayBench {
 
   void idle() {
     dut->a_valid_i = 0;
-    dut->w_valid_i = 0;
+    if constexpr (kLonePe)
+      dut->w_load_i = 0;  // a lone PE has no row below
+    else
+      dut->w_valid_i = 0;
   }
 
   void present(const Chunk& ch, unsigned row_mask) {
     if constexpr (kLonePe) {
       dut->a_valid_i = row_mask & 1;
-      dut->w_valid_i = 1;
+      dut->w_load_i = 0;
       dut->a_first_i = ch.first;
       dut->a_last_i = ch.last;
       for (unsigned v = 0; v < V; ++v) {
@@ -69,10 +73,11 @@ struct ArrayBench {
 
   // Model: the chunk presented in this cycle; publication times per PE.
   void model(const Chunk& ch, unsigned row_mask) {
-    // Every chunk is loaded into every row's weight registers; each active row's PEs accumulate
-    // it (and publish on `last`).
+    // A chunk is loaded into row 0's weight registers (the column skew) and into those of every
+    // active row below (the pass-through registers of the row above); each active row's PEs
+    // accumulate it (and publish on `last`).
     const unsigned active = static_cast<unsigned>(std::popcount(row_mask & ((1u << R) - 1)));
-    want_wreg += R;
+    want_wreg += 1 + static_cast<unsigned>(std::popcount(row_mask & ((1u << R) - 2)));
     want_acc += active;
     want_shadow += ch.last ? active : 0;
     for (unsigned r = 0; r < R; ++r) {
@@ -184,32 +189,34 @@ TEST(RtlPe, Lanes16ExtremeValues) {
   }
 }
 
-// Pass-through registers: what enters from the left / top leaves right / below one cycle later.
+// Pass-through registers: what enters from the left leaves right one cycle later; the weights
+// go down one cycle later when the row below takes them (w_load_i) and hold otherwise.
 TEST(RtlPe, PassThroughIsOneCycle) {
   auto rng = test_rng();
   Clocked<Vtrit_pe_v4> pe;
   pe->a_valid_i = 0;
-  pe->w_valid_i = 0;
+  pe->w_load_i = 0;
   pe.reset();
   std::uniform_int_distribution<uint32_t> d;
+  std::optional<uint32_t> held;  // what w_code_o must hold (unknown before the first load)
   for (int i = 0; i < 200; ++i) {
     const uint32_t a = d(rng), w = d(rng) & 0xff;
-    const bool av = d(rng) & 1, wv = d(rng) & 1;
+    const bool av = d(rng) & 1, wl = d(rng) & 1;
     pe->a_valid_i = av;
     pe->a_data_i = a;
     pe->a_first_i = 1;
     pe->a_last_i = 0;
-    pe->w_valid_i = wv;
+    pe->w_load_i = wl;
     pe->w_code_i = w;
     pe.tick();
     pe.eval();
     EXPECT_EQ(bool(pe->a_valid_o), av);
-    EXPECT_EQ(bool(pe->w_valid_o), wv);
     if (av) {
       EXPECT_EQ(uint32_t(pe->a_data_o), a);
     }
-    if (wv) {
-      EXPECT_EQ(uint32_t(pe->w_code_o), w);
+    if (wl) held = w;
+    if (held) {
+      EXPECT_EQ(uint32_t(pe->w_code_o), *held) << (wl ? "loaded" : "held");
     }
   }
 }

@@ -243,15 +243,16 @@ std::optional<std::pair<ErrCode, uint64_t>> RefBackend::execute(const GemmDesc& 
   counter(regs::Counter::LANE_OPS) += uint64_t{d.m} * nnz;  // every active row meets every nonzero once
   counter(regs::Counter::ZERO_SKIPS) += uint64_t{d.m} * (slots - nnz);
 
-  // Energy-model events (docs/architecture.md, "Performance counters"). Every issued chunk reads
-  // all R rows of the activation buffer and loads all R rows' weight registers; each active row
-  // (the passes' rows add up to M) updates C accumulators per chunk and C shadows per tile, and
-  // the drain reads C shadows per active row and tile.
+  // Energy-model events (docs/architecture.md, "Performance counters"). An issued chunk reads the
+  // activation buffer rows of its pass's active rows only and goes down to the pass's last active
+  // row only (row-mask gating), so per chunk and active row (the passes' rows add up to M): one
+  // row read of V bytes, one row of weight registers, C accumulator updates; per tile and active
+  // row, C shadow updates and C shadow reads by the drain.
   const uint64_t tiles = wl.n_tiles, chunks = wl.n_chunks, cols = cfg_.cols;
-  counter(regs::Counter::ACT_READ_BYTES) += issue * cfg_.rows * cfg_.lanes;
+  counter(regs::Counter::ACT_READ_BYTES) += tiles * chunks * d.m * cfg_.lanes;
   counter(regs::Counter::WFIFO_WRITES) += weight_beats;
   counter(regs::Counter::WFIFO_READS) += weight_beats;
-  counter(regs::Counter::WREG_LOADS) += issue * cfg_.rows;
+  counter(regs::Counter::WREG_LOADS) += tiles * chunks * d.m;
   counter(regs::Counter::ACC_UPDATES) += tiles * chunks * cols * d.m;
   counter(regs::Counter::SHADOW_UPDATES) += tiles * cols * d.m;
   counter(regs::Counter::DRAIN_READS) += tiles * cols * d.m;
