@@ -1,3 +1,5 @@
+`include "trit_regs.svh"
+
 // Trit: multiplier-free ternary systolic-array accelerator (docs/architecture.md, docs/rtl.md).
 //
 //  AXI4-Lite --> trit_regfile <--> trit_ctrl (completion, errors, soft reset, core reset)
@@ -145,7 +147,7 @@ module trit_top #(
   localparam int SliceW     = (SlicesPerBeat > 1) ? $clog2(SlicesPerBeat) : 1;
   localparam int OpsW       = $clog2(trit_pkg::mul(Trits, NumRows) + 1);
   localparam int WrBeatsW   = $clog2(trit_pkg::div_ceil((NumCols << 2) + BusBytes - 1, BusBytes) + 1);
-  localparam int NumCounters = 14;
+  localparam int NumCounters = `TRIT_NUM_COUNTERS;
   localparam int IncW       = trit_pkg::max(OpsW, $clog2(BusBytes + 1));
   // Cycles from a chunk's issue to its array input (trit_seq / trit_actbuf).
   localparam int IssueToArray = 2;
@@ -177,7 +179,7 @@ module trit_top #(
 
   trit_regfile #(
     .NumRows(NumRows), .NumCols(NumCols), .NumLanes(NumLanes), .BusBytes(BusBytes), .KMax(KMax),
-    .AddrW(AddrW), .MaxBurstBeats(MaxBurstBeats), .ClockKhz(ClockKhz), .NumCounters(NumCounters)
+    .AddrW(AddrW), .MaxBurstBeats(MaxBurstBeats), .ClockKhz(ClockKhz)
   ) u_regfile (
     .clk_i, .rst_ni,
     .s_axil_awaddr_i, .s_axil_awvalid_i, .s_axil_awready_o,
@@ -486,7 +488,8 @@ module trit_top #(
   );
 
   // ---- compute -------------------------------------------------------------------------------------------
-  logic                  rd_en, rd_bank;
+  logic [NumRows-1:0]    rd_en;
+  logic                  rd_bank;
   logic [BeatW-1:0]      rd_beat;
   logic [SliceW-1:0]     rd_slice;
   logic                  arr_w_valid, arr_a_first, arr_a_last;
@@ -565,15 +568,20 @@ module trit_top #(
     .rd_data_o  (arr_a_data)
   );
 
+  logic [NumRows-1:0]    ev_wreg, ev_acc, ev_shadow;
+
   trit_array #(.NumRows(NumRows), .NumCols(NumCols), .NumLanes(NumLanes)) u_array (
     .clk_i, .rst_ni (core_rst_n),
-    .w_valid_i (arr_w_valid),
-    .w_code_i  (arr_w_code),
-    .a_valid_i (arr_a_valid),
-    .a_first_i (arr_a_first),
-    .a_last_i  (arr_a_last),
-    .a_data_i  (arr_a_data),
-    .shadow_o  (shadows)
+    .w_valid_i   (arr_w_valid),
+    .w_code_i    (arr_w_code),
+    .a_valid_i   (arr_a_valid),
+    .a_first_i   (arr_a_first),
+    .a_last_i    (arr_a_last),
+    .a_data_i    (arr_a_data),
+    .shadow_o    (shadows),
+    .ev_wreg_o   (ev_wreg),
+    .ev_acc_o    (ev_acc),
+    .ev_shadow_o (ev_shadow)
   );
 
   // ---- drain and write DMA ---------------------------------------------------------------------------------
@@ -583,6 +591,7 @@ module trit_top #(
   logic [IdxW-1:0]        wcmd_idx;
   logic [AxiDataWidth-1:0] wdata;
   logic [BusBytes-1:0]    wstrb;
+  logic                   c_drain_row;
 
   trit_drain #(
     .NumRows(NumRows), .NumCols(NumCols), .BusBytes(BusBytes), .AddrW(AddrW), .IdxW(IdxW),
@@ -609,7 +618,8 @@ module trit_top #(
     .wdata_ready_i     (wdata_ready),
     .wdata_o           (wdata),
     .wstrb_o           (wstrb),
-    .cnt_stall_write_o (c_stall_wr)
+    .cnt_stall_write_o (c_stall_wr),
+    .cnt_row_read_o    (c_drain_row)
   );
 
   trit_dma_wr #(
@@ -641,33 +651,84 @@ module trit_top #(
   );
 
   // ---- performance counters (register-map order; increments registered once) --------------------------------
+  // Counter i's increment at bits [IncW i +: IncW] (indices from the generated register map).
   logic [trit_pkg::mul(NumCounters, IncW)-1:0] inc_d, inc_q;
   localparam logic [IncW-1:0] BeatBytes = IncW'(BusBytes);
   // A descriptor is 64 bytes: 64/B beats on a narrow bus, one beat (of which 64 bytes count) on a
   // wide one.
   localparam logic [IncW-1:0] DescBeatBytes = IncW'(trit_pkg::min(BusBytes, 64));
+  // V bytes per activation row read (V is a power of two).
+  localparam int LanesLog2 = $clog2(NumLanes);
+  localparam logic [IncW-1:0] ColsInc = IncW'(NumCols);
+  // Rows of column 0 with an event this cycle; x C (shift-and-add over the bits of the count)
+  // for the accumulator and shadow updates of all columns.
+  logic [RowsW-1:0] n_wreg, n_acc, n_shadow;
+  logic [IncW-1:0]  acc_inc, shadow_inc;
+  always_comb begin
+    n_wreg     = RowsW'($countones(ev_wreg));
+    n_acc      = RowsW'($countones(ev_acc));
+    n_shadow   = RowsW'($countones(ev_shadow));
+    acc_inc    = '0;
+    shadow_inc = '0;
+    for (int b = 0; b < RowsW; b++) begin
+      if (n_acc[b])    acc_inc    = acc_inc + (ColsInc << b);
+      if (n_shadow[b]) shadow_inc = shadow_inc + (ColsInc << b);
+    end
+  end
+
   always_comb begin
     inc_d = '0;
-    inc_d[trit_pkg::mul(0, IncW) +: IncW]  = IncW'(1);                                   // CYCLES
-    inc_d[trit_pkg::mul(1, IncW) +: IncW]  = IncW'(busy);                                // BUSY
-    inc_d[trit_pkg::mul(2, IncW) +: IncW]  = IncW'(c_issue);                             // ISSUE
-    inc_d[trit_pkg::mul(3, IncW) +: IncW]  = IncW'(c_stall_w);                           // STALL_WEIGHT
-    inc_d[trit_pkg::mul(4, IncW) +: IncW]  = IncW'(c_stall_a);                           // STALL_ACT
-    inc_d[trit_pkg::mul(5, IncW) +: IncW]  = IncW'(c_stall_d);                           // STALL_DRAIN
-    inc_d[trit_pkg::mul(6, IncW) +: IncW]  = IncW'(c_stall_wr);                          // STALL_WRITE
-    inc_d[trit_pkg::mul(7, IncW) +: IncW]  = rs_valid[ClientWgt] ? BeatBytes : '0;       // WEIGHT_BYTES
-    inc_d[trit_pkg::mul(8, IncW) +: IncW]  = rs_valid[ClientAct] ? BeatBytes : '0;       // ACT_BYTES
-    inc_d[trit_pkg::mul(9, IncW) +: IncW]  = (m_axi_wvalid_o && m_axi_wready_i) ?
-                                             IncW'($countones(m_axi_wstrb_o)) : '0;      // OUT_BYTES
-    inc_d[trit_pkg::mul(10, IncW) +: IncW] = rs_valid[ClientDesc] ? DescBeatBytes : '0;  // DESC_BYTES
-    inc_d[trit_pkg::mul(11, IncW) +: IncW] = IncW'(c_lane_ops);                          // LANE_OPS
-    inc_d[trit_pkg::mul(12, IncW) +: IncW] = IncW'(c_zero_skips);                        // ZERO_SKIPS
-    inc_d[trit_pkg::mul(13, IncW) +: IncW] = IncW'(cnt_desc);                            // DESCS
+    inc_d[trit_pkg::mul(`TRIT_CNT_CYCLES_IDX, IncW) +: IncW]         = IncW'(1);
+    inc_d[trit_pkg::mul(`TRIT_CNT_BUSY_IDX, IncW) +: IncW]           = IncW'(busy);
+    inc_d[trit_pkg::mul(`TRIT_CNT_ISSUE_IDX, IncW) +: IncW]          = IncW'(c_issue);
+    inc_d[trit_pkg::mul(`TRIT_CNT_STALL_WEIGHT_IDX, IncW) +: IncW]   = IncW'(c_stall_w);
+    inc_d[trit_pkg::mul(`TRIT_CNT_STALL_ACT_IDX, IncW) +: IncW]      = IncW'(c_stall_a);
+    inc_d[trit_pkg::mul(`TRIT_CNT_STALL_DRAIN_IDX, IncW) +: IncW]    = IncW'(c_stall_d);
+    inc_d[trit_pkg::mul(`TRIT_CNT_STALL_WRITE_IDX, IncW) +: IncW]    = IncW'(c_stall_wr);
+    inc_d[trit_pkg::mul(`TRIT_CNT_WEIGHT_BYTES_IDX, IncW) +: IncW]   = rs_valid[ClientWgt] ? BeatBytes : '0;
+    inc_d[trit_pkg::mul(`TRIT_CNT_ACT_BYTES_IDX, IncW) +: IncW]      = rs_valid[ClientAct] ? BeatBytes : '0;
+    inc_d[trit_pkg::mul(`TRIT_CNT_OUT_BYTES_IDX, IncW) +: IncW]      = (m_axi_wvalid_o && m_axi_wready_i) ?
+                                                                       IncW'($countones(m_axi_wstrb_o)) : '0;
+    inc_d[trit_pkg::mul(`TRIT_CNT_DESC_BYTES_IDX, IncW) +: IncW]     = rs_valid[ClientDesc] ? DescBeatBytes : '0;
+    inc_d[trit_pkg::mul(`TRIT_CNT_LANE_OPS_IDX, IncW) +: IncW]       = IncW'(c_lane_ops);
+    inc_d[trit_pkg::mul(`TRIT_CNT_ZERO_SKIPS_IDX, IncW) +: IncW]     = IncW'(c_zero_skips);
+    inc_d[trit_pkg::mul(`TRIT_CNT_DESCS_IDX, IncW) +: IncW]          = IncW'(cnt_desc);
+    inc_d[trit_pkg::mul(`TRIT_CNT_ACT_READ_BYTES_IDX, IncW) +: IncW] = IncW'($countones(rd_en)) << LanesLog2;
+    inc_d[trit_pkg::mul(`TRIT_CNT_WFIFO_WRITES_IDX, IncW) +: IncW]   = IncW'(rs_valid[ClientWgt]);
+    inc_d[trit_pkg::mul(`TRIT_CNT_WFIFO_READS_IDX, IncW) +: IncW]    = IncW'(wgt_credit);
+    inc_d[trit_pkg::mul(`TRIT_CNT_WREG_LOADS_IDX, IncW) +: IncW]     = IncW'(n_wreg);
+    inc_d[trit_pkg::mul(`TRIT_CNT_ACC_UPDATES_IDX, IncW) +: IncW]    = acc_inc;
+    inc_d[trit_pkg::mul(`TRIT_CNT_SHADOW_UPDATES_IDX, IncW) +: IncW] = shadow_inc;
+    inc_d[trit_pkg::mul(`TRIT_CNT_DRAIN_READS_IDX, IncW) +: IncW]    = c_drain_row ? ColsInc : '0;
+    inc_d[trit_pkg::mul(`TRIT_CNT_WRITE_BEATS_IDX, IncW) +: IncW]    = IncW'(m_axi_wvalid_o && m_axi_wready_i);
+    inc_d[trit_pkg::mul(`TRIT_CNT_READ_BURSTS_IDX, IncW) +: IncW]    = IncW'(m_axi_arvalid_o && m_axi_arready_i);
+    inc_d[trit_pkg::mul(`TRIT_CNT_WRITE_BURSTS_IDX, IncW) +: IncW]   = IncW'(m_axi_awvalid_o && m_axi_awready_i);
   end
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) inc_q <= '0;
     else         inc_q <= inc_d;
   end
+
+`ifndef SYNTHESIS
+  // Every row the array computes with was read from the activation buffer for that chunk
+  // (IssueToArray = 2 cycles earlier): the row-mask gating of the read enables never starves a
+  // row in use.
+  logic [NumRows-1:0] rd_en_d1_q, rd_en_d2_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      rd_en_d1_q <= '0;
+      rd_en_d2_q <= '0;
+    end else begin
+      rd_en_d1_q <= rd_en;
+      rd_en_d2_q <= rd_en_d1_q;
+    end
+  end
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      assert ((arr_a_valid & ~rd_en_d2_q) == '0) else $error("trit_top: array row active but not read from the activation buffer");
+    end
+  end
+`endif
 
   trit_counters #(.NumCounters(NumCounters), .IncW(IncW)) u_counters (
     .clk_i, .rst_ni,

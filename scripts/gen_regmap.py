@@ -96,6 +96,16 @@ def gen_svh(rm):
     for reg in rm["registers"]:
         for suffix, off in words(reg):
             out.append(f"`define TRIT_REG_{reg['name']}{suffix} {ab}'h{off:03x}\n")
+    counters = [r for r in rm["registers"] if r.get("width", 32) == 64]
+    out.append("\n// 64-bit counters in register order: count, index of each (counter i is bits\n"
+               "// [64 i +: 64] of the counter vector), and the LO / HI offsets of all of them\n"
+               f"// concatenated, counter i at bits [{ab} i +: {ab}]\n")
+    out.append(f"`define TRIT_NUM_COUNTERS {len(counters)}\n")
+    for i, r in enumerate(counters):
+        out.append(f"`define TRIT_{r['name']}_IDX {i}\n")
+    for suffix, add in (("LO", 0), ("HI", 4)):
+        offs = ", ".join(f"{ab}'h{r['offset'] + add:03x}" for r in reversed(counters))
+        out.append(f"`define TRIT_CNT_{suffix}_OFFSETS {{{offs}}}\n")
     out.append("\n// Register fields: _LSB and _WIDTH\n")
     for reg in rm["registers"]:
         for fld in reg.get("fields", []):

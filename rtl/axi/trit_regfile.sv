@@ -22,7 +22,7 @@ module trit_regfile #(
   parameter int AddrW         = 32,
   parameter int MaxBurstBeats = 16,
   parameter int ClockKhz      = 0,
-  parameter int NumCounters   = 14
+  localparam int NumCounters  = `TRIT_NUM_COUNTERS   // the register map's 64-bit counters
 ) (
   input  logic                          clk_i,
   input  logic                          rst_ni,
@@ -66,19 +66,9 @@ module trit_regfile #(
   input  logic [(NumCounters << 6)-1:0] counters_i,
   output logic                          irq_o
 );
-  // Counter LO/HI offsets in register-map order (14 counters x 12-bit offsets).
-  localparam logic [167:0] CntLo = {
-    `TRIT_REG_CNT_DESCS_LO, `TRIT_REG_CNT_ZERO_SKIPS_LO, `TRIT_REG_CNT_LANE_OPS_LO,
-    `TRIT_REG_CNT_DESC_BYTES_LO, `TRIT_REG_CNT_OUT_BYTES_LO, `TRIT_REG_CNT_ACT_BYTES_LO,
-    `TRIT_REG_CNT_WEIGHT_BYTES_LO, `TRIT_REG_CNT_STALL_WRITE_LO, `TRIT_REG_CNT_STALL_DRAIN_LO,
-    `TRIT_REG_CNT_STALL_ACT_LO, `TRIT_REG_CNT_STALL_WEIGHT_LO, `TRIT_REG_CNT_ISSUE_LO,
-    `TRIT_REG_CNT_BUSY_LO, `TRIT_REG_CNT_CYCLES_LO};
-  localparam logic [167:0] CntHi = {
-    `TRIT_REG_CNT_DESCS_HI, `TRIT_REG_CNT_ZERO_SKIPS_HI, `TRIT_REG_CNT_LANE_OPS_HI,
-    `TRIT_REG_CNT_DESC_BYTES_HI, `TRIT_REG_CNT_OUT_BYTES_HI, `TRIT_REG_CNT_ACT_BYTES_HI,
-    `TRIT_REG_CNT_WEIGHT_BYTES_HI, `TRIT_REG_CNT_STALL_WRITE_HI, `TRIT_REG_CNT_STALL_DRAIN_HI,
-    `TRIT_REG_CNT_STALL_ACT_HI, `TRIT_REG_CNT_STALL_WEIGHT_HI, `TRIT_REG_CNT_ISSUE_HI,
-    `TRIT_REG_CNT_BUSY_HI, `TRIT_REG_CNT_CYCLES_HI};
+  // Counter LO/HI offsets in register-map order (counter i at bits [12 i +: 12]).
+  localparam logic [trit_pkg::mul(NumCounters, 12)-1:0] CntLo = `TRIT_CNT_LO_OFFSETS;
+  localparam logic [trit_pkg::mul(NumCounters, 12)-1:0] CntHi = `TRIT_CNT_HI_OFFSETS;
   localparam logic [31:0] Formats = (32'd1 << `TRIT_WEIGHT_FORMAT_T2) | (32'd1 << `TRIT_WEIGHT_FORMAT_T5);
 
   // ---- write channel ---------------------------------------------------------------------------

@@ -2,10 +2,12 @@
 // time by the activation loader, read V bytes per row per cycle by the compute sequencer.
 //
 //   row r memory:  [bank][beat]  (B bytes a word; 2 x KMax/B words)
-//   read:  all rows at the same (bank, beat) -> R x B bytes -> the V-byte slice of the chunk
+//   read:  the enabled rows at the same (bank, beat) -> B bytes each -> the V-byte slice of the chunk
 //
 // Every row has its own simple dual-port memory with a registered read (block RAM shape); one
-// read address serves all rows because the array skews rows itself.
+// read address serves all rows because the array skews rows itself. Each row has its own read
+// enable, driven from the pass's row mask: rows at or past M are not read (in decode, M = 1, one
+// memory of R works per chunk), and their output registers hold.
 //
 // Read pipeline (2 cycles, rd_* in cycle t -> rd_data_o valid in cycle t+2):
 //   stage 1  memory read register (cuts: address/bank logic -> memory)
@@ -31,8 +33,8 @@ module trit_actbuf #(
   input  logic [RowW-1:0]                         wr_row_i,
   input  logic [BeatW-1:0]                        wr_beat_i,
   input  logic [DataW-1:0]                        wr_data_i,
-  // read port (sequencer): chunk j is beat j / (B/V), slice j % (B/V)
-  input  logic                                    rd_en_i,
+  // read port (sequencer): chunk j is beat j / (B/V), slice j % (B/V); row r read iff rd_en_i[r]
+  input  logic [NumRows-1:0]                      rd_en_i,
   input  logic                                    rd_bank_i,
   input  logic [BeatW-1:0]                        rd_beat_i,
   input  logic [SliceW-1:0]                       rd_slice_i,
@@ -44,15 +46,17 @@ module trit_actbuf #(
   localparam int Words = 2 << BeatW;
   localparam int LaneLog2 = $clog2(LaneW);
 
-  logic              rd_en_q;
-  logic [SliceW-1:0] rd_slice_q;
+  logic [NumRows-1:0] rd_en_q;
+  logic               rd_any;
+  logic [SliceW-1:0]  rd_slice_q;
 
+  assign rd_any = |rd_en_i;
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) rd_en_q <= 1'b0;
+    if (!rst_ni) rd_en_q <= '0;
     else         rd_en_q <= rd_en_i;
   end
   always_ff @(posedge clk_i) begin
-    if (rd_en_i) rd_slice_q <= rd_slice_i;
+    if (rd_any) rd_slice_q <= rd_slice_i;
   end
 
   for (genvar r = 0; r < NumRows; r++) begin : g_row
@@ -66,7 +70,7 @@ module trit_actbuf #(
     // Memory: write port and registered read port, no reset (block RAM inference).
     always_ff @(posedge clk_i) begin
       if (wr_here) mem[{wr_bank_i, wr_beat_i}] <= wr_data_i;
-      if (rd_en_i) rdata_q <= mem[{rd_bank_i, rd_beat_i}];
+      if (rd_en_i[r]) rdata_q <= mem[{rd_bank_i, rd_beat_i}];
     end
 
     // The chunk's V bytes: slice s of the beat starts at byte sV.
@@ -76,7 +80,7 @@ module trit_actbuf #(
       assign slice_d = rdata_q;
     end
     always_ff @(posedge clk_i) begin
-      if (rd_en_q) slice_q <= slice_d;
+      if (rd_en_q[r]) slice_q <= slice_d;
     end
     assign rd_data_o[trit_pkg::mul(r, LaneW) +: LaneW] = slice_q;
   end

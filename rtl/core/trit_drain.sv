@@ -20,7 +20,8 @@
 //
 // Pipeline: the tile register (cut: sequencer -> drain), P (cut: shadow mux + shifter -> write
 // data). CNT_STALL_WRITE counts cycles with a beat or a row command ready that the write DMA
-// did not take.
+// did not take; CNT_DRAIN_READS counts C per shadow row read into P (whole rows: the columns past
+// N of a ragged last tile are read too and then strobed off).
 module trit_drain #(
   parameter int NumRows    = 2,
   parameter int NumCols    = 4,
@@ -61,8 +62,9 @@ module trit_drain #(
   input  logic                                                     wdata_ready_i,
   output logic [DataW-1:0]                                         wdata_o,
   output logic [BusBytes-1:0]                                      wstrb_o,
-  // counter
-  output logic                                                     cnt_stall_write_o
+  // counters
+  output logic                                                     cnt_stall_write_o,
+  output logic                                                     cnt_row_read_o     // a shadow row (C registers) read
 );
   localparam int SizeLog2 = $clog2(BusBytes);
   localparam int WaitW    = $clog2(ShadowWait + 1);
@@ -195,6 +197,7 @@ module trit_drain #(
   assign wstrb_o = BusBytes'(p_strb_q >> {p_beat_q, {SizeLog2{1'b0}}});
 
   assign cnt_stall_write_o = (p_valid_q && !wdata_ready_i) || (row_ready && !wcmd_ready_i);
+  assign cnt_row_read_o    = row_load;
 
   if (AddrW < 32) begin : g_wrap
     logic unused_stride;

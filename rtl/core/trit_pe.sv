@@ -5,14 +5,16 @@
 //   stage 1  lane terms + adder tree -> sum_q          (cuts: neighbour registers -> accumulator)
 //   stage 2  acc_q += sum_q; on `last` the final value is copied into shadow_q
 //                                                        (cuts: tree -> shadow read by the drain)
-// plus the systolic pass-through registers a_*_o (to the right) and w_*_o (down), which are the
-// next PE's inputs.
+// plus the systolic pass-through registers a_*_o (to the right) and w_code_o (down), which are the
+// next PE's inputs. w_code_o loads only when the row below takes the chunk (w_load_i, decided by
+// trit_array from that row's activation valid): below the last active row of a pass the weight
+// registers hold their value instead of switching.
 //
 // Lane v contributes +a, -a or nothing. -a is formed as ~a + 1: the tree sums a ^ {8{sub}} and
 // the +1s enter as a popcount of the subtracting lanes, so no lane needs its own negation.
 // Operand isolation: a zero weight forces its lane's operand to 0 (the lane does not toggle),
-// pass-through registers load only when their valid bit is set, and an idle PE (no valid
-// activation: a bubble or a row past M) holds its sum register.
+// pass-through registers load only with data someone uses, and an idle PE (no valid activation:
+// a bubble or a row past M) holds its sum register.
 module trit_pe #(
   parameter int NumLanes = 4,
   localparam int AW = NumLanes << 3,  // activation bits
@@ -30,11 +32,11 @@ module trit_pe #(
   output logic          a_first_o,
   output logic          a_last_o,
   output logic [AW-1:0] a_data_o,
-  // weights from above, lane v at [2v+1:2v] = {subtract, nonzero}
-  input  logic          w_valid_i,
+  // weights from above, lane v at [2v+1:2v] = {subtract, nonzero}; used with a valid activation
   input  logic [WW-1:0] w_code_i,
-  // weights down (registered)
-  output logic          w_valid_o,
+  // weights down (registered): loaded with w_code_i when the row below takes this chunk, held
+  // otherwise
+  input  logic          w_load_i,
   output logic [WW-1:0] w_code_o,
   // result of the last completed tile
   output logic [31:0]   shadow_o
@@ -94,15 +96,14 @@ module trit_pe #(
     if (!rst_ni) begin
       v1_q      <= 1'b0;
       a_valid_o <= 1'b0;
-      w_valid_o <= 1'b0;
     end else begin
       v1_q      <= a_valid_i;
       a_valid_o <= a_valid_i;
-      w_valid_o <= w_valid_i;
     end
   end
 
-  // Data registers: no reset, loaded only with valid data (no toggling on bubbles).
+  // Data registers: no reset, loaded only with data that is used (no toggling on bubbles, nor on
+  // weights no row below needs).
   always_ff @(posedge clk_i) begin
     if (a_valid_i) begin
       sum_q     <= sum_d;
@@ -112,7 +113,7 @@ module trit_pe #(
       a_last_o  <= a_last_i;
       a_data_o  <= a_data_i;
     end
-    if (w_valid_i) w_code_o <= w_code_i;
+    if (w_load_i) w_code_o <= w_code_i;
     acc_q    <= acc_d;
     shadow_q <= shadow_d;
   end

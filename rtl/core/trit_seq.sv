@@ -7,9 +7,10 @@
 //       for j = 0 .. n_chunks-1              pop a decoded chunk; read activations j; issue
 //         the tile's last chunk also needs the drain to have taken the previous tile's shadows
 //
-// Issue timing: in cycle t the sequencer pops the chunk and addresses the activation buffer; the
-// buffer answers in t+2 (trit_actbuf), so the chunk and its control travel through a matching
-// two-stage delay; in t+2 everything enters trit_array together (unskewed). IssueToArray = 2.
+// Issue timing: in cycle t the sequencer pops the chunk and addresses the activation buffer (the
+// pass's rows only); the buffer answers in t+2 (trit_actbuf), so the chunk and its control travel
+// through a matching two-stage delay; in t+2 everything enters trit_array together (unskewed).
+// IssueToArray = 2.
 // The drain learns of a finished tile when its last chunk issues (tile_valid_o) and waits until
 // the array has published the shadows (trit_drain, ShadowWait).
 //
@@ -59,8 +60,8 @@ module trit_seq #(
   // activation banks
   input  logic [1:0]           bank_ready_i,
   output logic [1:0]           bank_release_o,
-  // activation buffer read port
-  output logic                 act_rd_en_o,
+  // activation buffer read port (a read enable per row: only the pass's active rows are read)
+  output logic [NumRows-1:0]   act_rd_en_o,
   output logic                 act_rd_bank_o,
   output logic [BeatW-1:0]     act_rd_beat_o,
   output logic [SliceW-1:0]    act_rd_slice_o,
@@ -148,8 +149,10 @@ module trit_seq #(
   assign chunk_ready_o  = issue;
   assign bank_release_o = release_q;
 
-  // Activation address of chunk j: beat j / (B/V), slice j % (B/V).
-  assign act_rd_en_o    = issue;
+  // Activation address of chunk j: beat j / (B/V), slice j % (B/V). Rows at or past the pass's
+  // row count are not read: their memories stay idle (the array ignores their data, whose valid
+  // bit is low).
+  assign act_rd_en_o    = issue ? row_mask : '0;
   assign act_rd_bank_o  = p_bank;
   assign act_rd_beat_o  = BeatW'(j_q >> SliceBits);
   if (SlicesPerBeat > 1) begin : g_slice

@@ -117,6 +117,17 @@ int main(int argc, char** argv) {
     fmt::print("  weight bus utilisation   {:>12.3f}  (weight bytes / (busy cycles x {} B))\n",
                c[C::WEIGHT_BYTES] / (busy * bus), bus);
     fmt::print("  lane ops / zero skips    {:>12} / {}\n", c[C::LANE_OPS], c[C::ZERO_SKIPS]);
+    // Energy-model events (docs/architecture.md, "Performance counters").
+    fmt::print("  act buffer read bytes    {:>12}  ({} row reads of V = {} bytes, {:.2f} per issue)\n",
+               c[C::ACT_READ_BYTES], c[C::ACT_READ_BYTES] / cfg.lanes, cfg.lanes,
+               static_cast<double>(c[C::ACT_READ_BYTES]) / cfg.lanes / static_cast<double>(c[C::ISSUE]));
+    fmt::print("  weight FIFO beats in/out {:>12} / {}\n", c[C::WFIFO_WRITES], c[C::WFIFO_READS]);
+    fmt::print("  weight register loads    {:>12}  (PE rows x chunks, {:.2f} rows per issue)\n", c[C::WREG_LOADS],
+               static_cast<double>(c[C::WREG_LOADS]) / static_cast<double>(c[C::ISSUE]));
+    fmt::print("  accumulator updates      {:>12}\n", c[C::ACC_UPDATES]);
+    fmt::print("  shadow updates / reads   {:>12} / {}\n", c[C::SHADOW_UPDATES], c[C::DRAIN_READS]);
+    fmt::print("  AXI read / write bursts  {:>12} / {}, {} W beats\n", c[C::READ_BURSTS], c[C::WRITE_BURSTS],
+               c[C::WRITE_BEATS]);
     fmt::print("  bus bytes                {:>12}  = weights {} + activations {} + outputs {} + descriptors {}\n",
                bus_bytes, c[C::WEIGHT_BYTES], c[C::ACT_BYTES], c[C::OUT_BYTES], c[C::DESC_BYTES]);
     fmt::print("  over the weights alone   {:>12.3f}% (unsplit weights {} bytes)\n",

@@ -22,7 +22,11 @@
 // sim/tools/accel_simcheck.expected is the record of the defaults (r8c20v16b512, latency 100,
 // seed 1) made before the simulation-speed work; the test accel.simcheck.r8c20v16b512 (and
 // `cmake --build build --target check-simspeed`) compares with it, about 10 s of simulation. A
-// deliberate change of the RTL's timing records it again (--out) in the same commit. The
+// deliberate change of the RTL's timing records it again (--out) in the same commit. So does a
+// new counter: besides its own field, Device::counters() reads it (LO and HI, 2 cycles each), so
+// each submission's CNT_CYCLES, which spans the rest of the `before` snapshot, grows by 4 cycles
+// per added counter, and total_cycles by 8 per counter and submission (the doorbell-to-completion
+// cycles and every other counter stay as they were). The
 // wall-clock rate depends on what else the machine runs; the CPU-time rate printed beside it
 // much less.
 

@@ -3,7 +3,9 @@
 // random active-row masks (rows past M). Every shadow register is checked every cycle against its
 // cycle-exact expectation: PE(r, c) publishes a tile r + c + 2 cycles after the tile's last chunk
 // entered the array and keeps it until the next tile's publication.
+#include <bit>
 #include <deque>
+#include <optional>
 
 #include "Vtrit_array_r2c3v4.h"
 #include "Vtrit_array_r3c2v8.h"
@@ -30,6 +32,9 @@ struct ArrayBench {
   std::vector<int32_t> acc, shadow_expect;           // [R][C]
   std::deque<std::pair<uint64_t, std::vector<std::pair<unsigned, int32_t>>>> publish;  // (cycle, (pe, value))
   uint64_t pe_ops = 0;
+  // Counter events of column 0 (trit_array's ev_* outputs) summed over the run, and what the
+  // chunks presented should give.
+  uint64_t ev_wreg = 0, ev_acc = 0, ev_shadow = 0, want_wreg = 0, want_acc = 0, want_shadow = 0;
 
   ArrayBench(unsigned r, unsigned c, unsigned v) : R(r), C(c), V(v), acc(r * c, 0), shadow_expect(r * c, 0) {
     idle();
@@ -38,13 +43,16 @@ struct ArrayBench {
 
   void idle() {
     dut->a_valid_i = 0;
-    dut->w_valid_i = 0;
+    if constexpr (kLonePe)
+      dut->w_load_i = 0;  // a lone PE has no row below
+    else
+      dut->w_valid_i = 0;
   }
 
   void present(const Chunk& ch, unsigned row_mask) {
     if constexpr (kLonePe) {
       dut->a_valid_i = row_mask & 1;
-      dut->w_valid_i = 1;
+      dut->w_load_i = 0;
       dut->a_first_i = ch.first;
       dut->a_last_i = ch.last;
       for (unsigned v = 0; v < V; ++v) {
@@ -65,7 +73,13 @@ struct ArrayBench {
 
   // Model: the chunk presented in this cycle; publication times per PE.
   void model(const Chunk& ch, unsigned row_mask) {
-    std::vector<std::pair<unsigned, int32_t>> pub;
+    // A chunk is loaded into row 0's weight registers (the column skew) and into those of every
+    // active row below (the pass-through registers of the row above); each active row's PEs
+    // accumulate it (and publish on `last`).
+    const unsigned active = static_cast<unsigned>(std::popcount(row_mask & ((1u << R) - 1)));
+    want_wreg += 1 + static_cast<unsigned>(std::popcount(row_mask & ((1u << R) - 2)));
+    want_acc += active;
+    want_shadow += ch.last ? active : 0;
     for (unsigned r = 0; r < R; ++r) {
       if (!((row_mask >> r) & 1)) continue;
       for (unsigned c = 0; c < C; ++c) {
@@ -90,9 +104,25 @@ struct ArrayBench {
   }
 
   void tick() {
+    if constexpr (!kLonePe) {
+      // Events of the cycle about to end (the registers they describe load at this edge).
+      dut.eval();
+      ev_wreg += static_cast<unsigned>(std::popcount(static_cast<unsigned>(dut->ev_wreg_o)));
+      ev_acc += static_cast<unsigned>(std::popcount(static_cast<unsigned>(dut->ev_acc_o)));
+      ev_shadow += static_cast<unsigned>(std::popcount(static_cast<unsigned>(dut->ev_shadow_o)));
+    }
     dut.tick();
     dut.eval();
     check_shadows();
+  }
+
+  // Once the array is idle: the events seen equal the model's.
+  void check_events() {
+    if constexpr (!kLonePe) {
+      EXPECT_EQ(ev_wreg, want_wreg) << "rows of weight registers loaded";
+      EXPECT_EQ(ev_acc, want_acc) << "accumulator updates (column 0)";
+      EXPECT_EQ(ev_shadow, want_shadow) << "shadow updates (column 0)";
+    }
   }
 
   void run(std::mt19937_64& rng, int tiles) {
@@ -127,6 +157,7 @@ struct ArrayBench {
     }
     for (int i = 0; i < int(R + C) + 3; ++i) tick();
     EXPECT_TRUE(publish.empty());
+    check_events();
   }
 };
 
@@ -158,32 +189,34 @@ TEST(RtlPe, Lanes16ExtremeValues) {
   }
 }
 
-// Pass-through registers: what enters from the left / top leaves right / below one cycle later.
+// Pass-through registers: what enters from the left leaves right one cycle later; the weights
+// go down one cycle later when the row below takes them (w_load_i) and hold otherwise.
 TEST(RtlPe, PassThroughIsOneCycle) {
   auto rng = test_rng();
   Clocked<Vtrit_pe_v4> pe;
   pe->a_valid_i = 0;
-  pe->w_valid_i = 0;
+  pe->w_load_i = 0;
   pe.reset();
   std::uniform_int_distribution<uint32_t> d;
+  std::optional<uint32_t> held;  // what w_code_o must hold (unknown before the first load)
   for (int i = 0; i < 200; ++i) {
     const uint32_t a = d(rng), w = d(rng) & 0xff;
-    const bool av = d(rng) & 1, wv = d(rng) & 1;
+    const bool av = d(rng) & 1, wl = d(rng) & 1;
     pe->a_valid_i = av;
     pe->a_data_i = a;
     pe->a_first_i = 1;
     pe->a_last_i = 0;
-    pe->w_valid_i = wv;
+    pe->w_load_i = wl;
     pe->w_code_i = w;
     pe.tick();
     pe.eval();
     EXPECT_EQ(bool(pe->a_valid_o), av);
-    EXPECT_EQ(bool(pe->w_valid_o), wv);
     if (av) {
       EXPECT_EQ(uint32_t(pe->a_data_o), a);
     }
-    if (wv) {
-      EXPECT_EQ(uint32_t(pe->w_code_o), w);
+    if (wl) held = w;
+    if (held) {
+      EXPECT_EQ(uint32_t(pe->w_code_o), *held) << (wl ? "loaded" : "held");
     }
   }
 }
@@ -217,6 +250,7 @@ TEST(RtlArray, R2C3V4BackToBackSingleChunkTiles) {
   }
   b.idle();
   for (int i = 0; i < 10; ++i) b.tick();
+  b.check_events();
 }
 
 }  // namespace

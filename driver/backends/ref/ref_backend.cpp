@@ -165,6 +165,10 @@ void RefBackend::run() {
     regs::Descriptor raw;
     mem_.read(slot, {reinterpret_cast<uint8_t*>(&raw), sizeof raw});
     counter(regs::Counter::DESC_BYTES) += sizeof raw;
+    // The fetch is one request: 64/B beats, or the one beat holding the slot on a wider bus.
+    const uint64_t bus = cfg_.bus_bytes;
+    counter(regs::Counter::READ_BURSTS) +=
+        bursts(slot / bus * bus, std::max<uint64_t>(1, regs::kDescriptorBytes / bus));
     if (const ErrCode e = check(raw, cfg_); e != ErrCode::NONE) {
       halt(e, head_);
       return;
@@ -180,6 +184,18 @@ void RefBackend::run() {
     if (d.irq) irq_status_ |= regs::irq_status::DONE;
     head_ = (head_ + 1) & (ring_size() - 1);
   }
+}
+
+uint64_t RefBackend::bursts(uint64_t addr, uint64_t beats) const {
+  const uint64_t bus = cfg_.bus_bytes;
+  uint64_t n = 0;
+  while (beats > 0) {
+    const uint64_t len = std::min<uint64_t>({beats, cfg_.max_burst, (4096 - addr % 4096) / bus});
+    addr += len * bus;
+    beats -= len;
+    ++n;
+  }
+  return n;
 }
 
 std::optional<std::pair<ErrCode, uint64_t>> RefBackend::execute(const GemmDesc& d) {
@@ -226,6 +242,36 @@ std::optional<std::pair<ErrCode, uint64_t>> RefBackend::execute(const GemmDesc& 
   counter(regs::Counter::OUT_BYTES) += uint64_t{d.m} * d.n * 4;
   counter(regs::Counter::LANE_OPS) += uint64_t{d.m} * nnz;  // every active row meets every nonzero once
   counter(regs::Counter::ZERO_SKIPS) += uint64_t{d.m} * (slots - nnz);
+
+  // Energy-model events (docs/architecture.md, "Performance counters"). An issued chunk reads the
+  // activation buffer rows of its pass's active rows only and goes down to the pass's last active
+  // row only (row-mask gating), so per chunk and active row (the passes' rows add up to M): one
+  // row read of V bytes, one row of weight registers, C accumulator updates; per tile and active
+  // row, C shadow updates and C shadow reads by the drain.
+  const uint64_t tiles = wl.n_tiles, chunks = wl.n_chunks, cols = cfg_.cols;
+  counter(regs::Counter::ACT_READ_BYTES) += tiles * chunks * d.m * cfg_.lanes;
+  counter(regs::Counter::WFIFO_WRITES) += weight_beats;
+  counter(regs::Counter::WFIFO_READS) += weight_beats;
+  counter(regs::Counter::WREG_LOADS) += tiles * chunks * d.m;
+  counter(regs::Counter::ACC_UPDATES) += tiles * chunks * cols * d.m;
+  counter(regs::Counter::SHADOW_UPDATES) += tiles * cols * d.m;
+  counter(regs::Counter::DRAIN_READS) += tiles * cols * d.m;
+  // Bus transactions. Reads: per pass one request per row of X (whole beats) and one per weight
+  // tile. Writes: one request per active row and tile, from the beat holding Y[m][n0] to the one
+  // holding Y[m][n0 + cols - 1], with strobes.
+  const uint64_t tile_beats = wl.tile_bytes / bus;
+  for (uint64_t m = 0; m < d.m; ++m)
+    counter(regs::Counter::READ_BURSTS) += bursts(d.x_addr + m * d.x_stride, x_row_bytes / bus);
+  for (uint64_t t = 0; t < tiles; ++t)
+    counter(regs::Counter::READ_BURSTS) += passes * bursts(d.w_addr + t * wl.tile_bytes, tile_beats);
+  for (uint64_t m = 0; m < d.m; ++m)
+    for (uint64_t t = 0; t < tiles; ++t) {
+      const uint64_t first = d.y_addr + m * d.y_stride + 4 * t * cols;  // Y[m][n0]
+      const uint64_t bytes = 4 * std::min<uint64_t>(cols, d.n - t * cols);
+      const uint64_t beats = (first % bus + bytes + bus - 1) / bus;
+      counter(regs::Counter::WRITE_BEATS) += beats;
+      counter(regs::Counter::WRITE_BURSTS) += bursts(first / bus * bus, beats);
+    }
   return std::nullopt;
 }
 

@@ -63,6 +63,9 @@ class RefBackend final : public Backend {
   // Executes one GEMM; returns the AXI error (code and address) if an access left memory.
   std::optional<std::pair<regs::ErrCode, uint64_t>> execute(const GemmDesc& d);
   void halt(regs::ErrCode code, uint32_t index, uint64_t addr = 0);
+  // AXI bursts the DMA cuts a request of `beats` beats at the beat-aligned `addr` into: at most
+  // CFG_MAX_BURST beats each, none crossing a 4 KiB boundary (trit_burst_len).
+  uint64_t bursts(uint64_t addr, uint64_t beats) const;
   // The first bus beat of [addr, addr + len) that is outside memory or in an injected error
   // range, if any.
   std::optional<uint64_t> failing_beat(uint64_t addr, uint64_t len, bool read) const;
