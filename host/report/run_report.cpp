@@ -15,17 +15,24 @@ namespace {
 using json = nlohmann::json;
 using C = regs::Counter;
 
-// What a set of submissions did and cost.
+// What a set of submissions did and cost. The energy is priced per submission and summed (the
+// model prices the adder tree by each submission's fraction of zero lanes, so pricing the summed
+// counts would differ slightly), which keeps every total exactly the sum of its parts.
 struct Tally {
   int64_t tokens = 0;
   uint64_t submissions = 0, descriptors = 0, cycles = 0;
   double wall_s = 0;
   energy::EventCounts counts;
-  void add(const sched::SubmissionRecord& r) {
+  energy::Breakdown ternary, mac;
+  double floor_pj = 0;
+  void add(const sched::SubmissionRecord& r, const energy::Comparison& e) {
     ++submissions;
     descriptors += r.descriptors;
     cycles += r.cycles;
     counts += event_counts(r.counters);
+    ternary += e.ternary.breakdown;
+    mac += e.mac.breakdown;
+    floor_pj += e.ternary.dram_floor_pj;
   }
   Tally& operator+=(const Tally& o) {
     tokens += o.tokens;
@@ -34,33 +41,42 @@ struct Tally {
     cycles += o.cycles;
     wall_s += o.wall_s;
     counts += o.counts;
+    ternary += o.ternary;
+    mac += o.mac;
+    floor_pj += o.floor_pj;
     return *this;
   }
 };
 
 double clock_hz(const ReportInput& in) { return in.accelerator.clock_hz; }
 
-json groups_json(const energy::Breakdown& b) {
+json groups_json(const energy::Breakdown& b, double per) {
   json j = json::object();
   for (unsigned g = 0; g < energy::kNumGroups; ++g)
-    j[std::string(energy::group_name(static_cast<energy::Group>(g)))] = b.group_pj(static_cast<energy::Group>(g));
+    j[std::string(energy::group_name(static_cast<energy::Group>(g)))] =
+        b.group_pj(static_cast<energy::Group>(g)) / per;
   return j;
 }
 
-json components_json(const energy::Breakdown& b) {
+json components_json(const energy::Breakdown& b, double per) {
   json j = json::object();
   for (unsigned c = 0; c < energy::kNumComponents; ++c)
-    j[std::string(energy::component_name(static_cast<energy::Component>(c)))] = b.pj[c];
+    j[std::string(energy::component_name(static_cast<energy::Component>(c)))] = b.pj[c] / per;
   return j;
+}
+
+// The array and zero-skip groups: the datapath, where the multipliers would be.
+double datapath_pj(const energy::Breakdown& b) {
+  return b.group_pj(energy::Group::array) + b.group_pj(energy::Group::zero_skips);
 }
 
 // One row of the report: a span, a sum of spans or an average per token. `per` divides every
 // extensive quantity (the decode average per token).
 json tally_json(const ReportInput& in, const Tally& t, double per = 1.0) {
-  const energy::Comparison cmp = energy::compare(t.counts, in.table, in.accelerator);
   const double hz = clock_hz(in);
   const double sim_s = hz > 0 ? static_cast<double>(t.cycles) / hz : 0;
   const double bus = in.accelerator.array.bus_bytes;
+  const double e = t.ternary.total_pj(), em = t.mac.total_pj();
   json counts = energy::to_json(t.counts);
   if (per != 1.0)
     for (auto& [k, v] : counts.items()) v = v.get<double>() / per;
@@ -73,27 +89,15 @@ json tally_json(const ReportInput& in, const Tally& t, double per = 1.0) {
           {"wall_s", t.wall_s / per},
           {"weight_bus_utilization",
            t.cycles ? static_cast<double>(t.counts.weight_bytes) / (static_cast<double>(t.cycles) * bus) : 0.0},
-          {"energy_pj", cmp.ternary.breakdown.total_pj() / per},
-          {"energy_groups_pj", [&] {
-             json g = groups_json(cmp.ternary.breakdown);
-             for (auto& [k, v] : g.items()) v = v.get<double>() / per;
-             return g;
-           }()},
-          {"energy_components_pj", [&] {
-             json g = components_json(cmp.ternary.breakdown);
-             for (auto& [k, v] : g.items()) v = v.get<double>() / per;
-             return g;
-           }()},
-          {"mac_twin_energy_pj", cmp.mac.breakdown.total_pj() / per},
-          {"mac_twin_energy_groups_pj", [&] {
-             json g = groups_json(cmp.mac.breakdown);
-             for (auto& [k, v] : g.items()) v = v.get<double>() / per;
-             return g;
-           }()},
-          {"mac_twin_energy_ratio", cmp.mac_over_ternary},
-          {"mac_twin_datapath_energy_ratio", cmp.datapath_mac_over_ternary},
-          {"dram_floor_pj", cmp.ternary.dram_floor_pj / per},
-          {"energy_over_dram_floor", cmp.ternary.over_floor},
+          {"energy_pj", e / per},
+          {"energy_groups_pj", groups_json(t.ternary, per)},
+          {"energy_components_pj", components_json(t.ternary, per)},
+          {"mac_twin_energy_pj", em / per},
+          {"mac_twin_energy_groups_pj", groups_json(t.mac, per)},
+          {"mac_twin_energy_ratio", e > 0 ? em / e : 0.0},
+          {"mac_twin_datapath_energy_ratio", datapath_pj(t.ternary) > 0 ? datapath_pj(t.mac) / datapath_pj(t.ternary) : 0.0},
+          {"dram_floor_pj", t.floor_pj / per},
+          {"energy_over_dram_floor", t.floor_pj > 0 ? e / t.floor_pj : 0.0},
           {"counts", counts}};
 }
 
@@ -134,6 +138,17 @@ energy::EventCounts event_counts(const driver::Counters& c) {
   e.lane_ops = c[C::LANE_OPS];
   e.zero_skips = c[C::ZERO_SKIPS];
   e.descs = c[C::DESCS];
+  e.act_read_bytes = c[C::ACT_READ_BYTES];
+  e.wfifo_writes = c[C::WFIFO_WRITES];
+  e.wfifo_reads = c[C::WFIFO_READS];
+  e.wreg_loads = c[C::WREG_LOADS];
+  e.acc_updates = c[C::ACC_UPDATES];
+  e.shadow_updates = c[C::SHADOW_UPDATES];
+  e.drain_reads = c[C::DRAIN_READS];
+  e.write_beats = c[C::WRITE_BEATS];
+  e.read_bursts = c[C::READ_BURSTS];
+  e.write_bursts = c[C::WRITE_BURSTS];
+  static_assert(regs::kNumCounters == 24, "a new device counter: map it to energy::EventCounts here");
   return e;
 }
 
@@ -189,9 +204,9 @@ json build_report(const ReportInput& in) {
     t.wall_s = sp.wall_s;
     for (size_t i = sp.first_record; i < sp.end_record; ++i) {
       const sched::SubmissionRecord& r = records[i];
-      t.add(r);
-      Tally& ty = by_type[layer_type(r.weights)];
-      ty.add(r);
+      const energy::Comparison e = energy::compare(event_counts(r.counters), in.table, in.accelerator);
+      t.add(r, e);
+      by_type[layer_type(r.weights)].add(r, e);
       // Each matrix's share of the group's cycles, in proportion to its lane slots (the
       // matrices of a group share M and K, so this is also the share of the weight bytes).
       double slots = 0;
