@@ -26,11 +26,11 @@ module mac_pe #(
   output logic          a_first_o,
   output logic          a_last_o,
   output logic [AW-1:0] a_data_o,
-  // weights from above, lane v at [8v+7:8v], int8
-  input  logic          w_valid_i,
+  // weights from above, lane v at [8v+7:8v], int8; used with a valid activation
   input  logic [WW-1:0] w_data_i,
-  // weights down (registered)
-  output logic          w_valid_o,
+  // weights down (registered): loaded when the row below takes this chunk (w_load_i, as in
+  // trit_pe after row gating), held otherwise
+  input  logic          w_load_i,
   output logic [WW-1:0] w_data_o,
   // result of the last completed tile
   output logic [31:0]   shadow_o
@@ -79,11 +79,9 @@ module mac_pe #(
     if (!rst_ni) begin
       v1_q      <= 1'b0;
       a_valid_o <= 1'b0;
-      w_valid_o <= 1'b0;
     end else begin
       v1_q      <= a_valid_i;
       a_valid_o <= a_valid_i;
-      w_valid_o <= w_valid_i;
     end
   end
 
@@ -96,7 +94,7 @@ module mac_pe #(
       a_last_o  <= a_last_i;
       a_data_o  <= a_data_i;
     end
-    if (w_valid_i) w_data_o <= w_data_i;
+    if (w_load_i) w_data_o <= w_data_i;
     acc_q    <= acc_d;
     shadow_q <= shadow_d;
   end

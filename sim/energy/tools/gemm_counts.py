@@ -3,8 +3,9 @@
 trit-energy when no simulation has been run (examples, sweeps, docs/energy.md).
 
 The counts of work are exact functions of the descriptors (docs/architecture.md, "Performance
-counters"); the counters that are being added to the RTL are computed as their definitions in
-sim/energy/include/trit/energy/counts.hpp read (this script's reading; the RTL is authoritative).
+counters"), computed here with the reference model's formulas (driver/backends/ref) for buffers
+at offset 0 of a 4 KiB page (the burst counts depend on where the 4 KiB boundaries fall: the
+device's counters are authoritative).
 Cycles and stalls depend on timing: pass --cycles, or get the bus-bound estimate (one weight or
 activation beat per cycle, plus --overhead cycles per descriptor).
 
@@ -43,7 +44,7 @@ def bursts(beats, max_burst, bus_bytes, start=0):
     return n
 
 
-def gemm(cfg, m, n, k, fmt, zero_fraction):
+def gemm(cfg, m, n, k, fmt, zero_fraction, row_gating=True):
     R, C, V, B = cfg["rows"], cfg["cols"], cfg["lanes"], cfg["bus_bits"] // 8
     chunks, tiles = ceil_div(k, V), ceil_div(n, C)
     chunk_bytes = ceil_div(C * V, 4 if fmt == "t2" else 5)
@@ -51,14 +52,19 @@ def gemm(cfg, m, n, k, fmt, zero_fraction):
     passes = ceil_div(m, R)
     active = [min(R, m - p * R) for p in range(passes)]
     issue = passes * tiles * chunks
+    # Row gating: only the pass's active rows read the activation buffer and load weights
+    # (without it, as before register map 1.1, every row of every pass did).
+    row_reads = tiles * chunks * m if row_gating else issue * R
     slots = sum(a * tiles * chunks * C * V for a in active)
     lane_ops = round(m * n * k * (1 - zero_fraction))
-    # Output writes: one command per output row and tile, whole beats around the tile's 4C bytes.
+    # Output writes: per output row and tile, whole beats around the tile's 4C bytes, in bursts
+    # cut at 4 KiB.
     beats_per_row, cmds = 0, 0
     for t in range(tiles):
         start, end = 4 * t * C, min(4 * n, 4 * (t + 1) * C)
-        beats_per_row += ceil_div(end, B) - start // B
-        cmds += 1
+        beats = ceil_div(end, B) - start // B
+        beats_per_row += beats
+        cmds += bursts(beats, cfg["max_burst"], B, start // B * B)
     act_beats = round_up(k, B) // B
     c = {
         "issue": issue,
@@ -69,13 +75,13 @@ def gemm(cfg, m, n, k, fmt, zero_fraction):
         "lane_ops": lane_ops,
         "zero_skips": slots - lane_ops,
         "descs": 1,
-        "act_read_bytes": issue * R * V,
+        "act_read_bytes": row_reads * V,
         "wfifo_writes": passes * tiles * tile_bytes // B,
         "wfifo_reads": passes * tiles * tile_bytes // B,
-        "wreg_loads": issue * R,
+        "wreg_loads": row_reads,
         "acc_updates": slots // V,
         "shadow_updates": sum(a * C * tiles for a in active),
-        "drain_reads": m * n,
+        "drain_reads": tiles * C * m,  # whole rows of C shadows, ragged last tile included
         "write_beats": m * beats_per_row,
         "read_bursts": bursts(max(1, 64 // B), cfg["max_burst"], B) + m * bursts(act_beats, cfg["max_burst"], B)
         + passes * tiles * bursts(tile_bytes // B, cfg["max_burst"], B),
@@ -95,6 +101,8 @@ def main():
                     help="fraction of zero weights (BitNet b1.58 checkpoints: about a third)")
     ap.add_argument("--cycles", type=int, help="measured cycles (default: bus-bound estimate)")
     ap.add_argument("--overhead", type=int, default=440, help="cycles per descriptor in the estimate")
+    ap.add_argument("--no-row-gating", action="store_true",
+                    help="counts of the array before row gating (every row reads activations and loads weights)")
     args = ap.parse_args()
     cfg = json.loads(CONFIGS.read_text())[args.config]
     shapes = [tuple(int(x) for x in g.split("x")) for g in args.gemm]
@@ -104,7 +112,7 @@ def main():
         ap.error("give --gemm or --model")
     total = {}
     for m, n, k in shapes:
-        for key, v in gemm(cfg, m, n, k, args.format, args.zero_fraction).items():
+        for key, v in gemm(cfg, m, n, k, args.format, args.zero_fraction, not args.no_row_gating).items():
             total[key] = total.get(key, 0) + v
     B = cfg["bus_bits"] // 8
     est = (total["weight_bytes"] + total["act_bytes"]) // B + args.overhead * total["descs"]
