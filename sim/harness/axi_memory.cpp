@@ -9,17 +9,30 @@
 
 namespace trit::sim {
 
-AxiMemory::AxiMemory(driver::DeviceMemory& mem, const AxiMemoryConfig& cfg)
-    : mem_(mem), cfg_(cfg), rng_(cfg.seed) {
-  if (cfg_.bus_bytes == 0 || cfg_.bus_bytes > kMaxBusBytes)
-    throw std::invalid_argument(fmt::format("AxiMemory: bus of {} bytes (1..{})", cfg_.bus_bytes, kMaxBusBytes));
+AxiMemory::AxiMemory(driver::DeviceMemory& mem, const AxiMemoryConfig& cfg) : mem_(&mem), rng_(cfg.seed) {
+  set_config(cfg);
+}
+
+AxiMemory::AxiMemory(BurstResponder& responder, const AxiMemoryConfig& cfg) : responder_(&responder), rng_(cfg.seed) {
+  set_config(cfg);
 }
 
 void AxiMemory::set_config(const AxiMemoryConfig& cfg) {
   if (cfg.bus_bytes == 0 || cfg.bus_bytes > kMaxBusBytes)
     throw std::invalid_argument(fmt::format("AxiMemory: bus of {} bytes (1..{})", cfg.bus_bytes, kMaxBusBytes));
+  if (responder_ && (cfg.bytes_per_cycle > 0 || cfg.ready_probability < 1))
+    throw std::invalid_argument("AxiMemory: with a burst responder the bandwidth cap and random back-pressure are the "
+                                "responder's (bytes_per_cycle must be 0 and ready_probability 1)");
   cfg_ = cfg;
   rng_.seed(cfg.seed);
+}
+
+bool AxiMemory::read_ready(const ReadBurst& rb) const {
+  return rb.answered ? now_ >= rb.answered->ready_cycle[rb.beat] : now_ >= rb.ready_cycle;
+}
+
+bool AxiMemory::write_ready(const WriteBurst& wb) const {
+  return wb.answered ? now_ >= wb.answered->ready_cycle[0] : now_ >= wb.done_cycle;
 }
 
 void AxiMemory::inject_error(uint64_t lo, uint64_t hi, bool on_read, bool on_write, uint32_t resp) {
@@ -35,7 +48,7 @@ void AxiMemory::violation(std::string what) {
 uint32_t AxiMemory::resp_for(uint64_t addr, bool read) const {
   for (const ErrorRange& e : errors_)
     if ((read ? e.read : e.write) && addr < e.hi && addr + cfg_.bus_bytes > e.lo) return e.resp;
-  return mem_.contains(addr, cfg_.bus_bytes) ? kOkay : kDecErr;
+  return mem_->contains(addr, cfg_.bus_bytes) ? kOkay : kDecErr;
 }
 
 void AxiMemory::check_request(const char* ch, const AxiAddr& a) {
@@ -82,7 +95,17 @@ void AxiMemory::clock(const AxiMasterSide& m, AxiSlaveSide& s) {
   }
   if (ar_fire) {
     check_request("AR", m.ar);
-    reads_.push_back({m.ar, now_ + cfg_.read_latency});
+    reads_.push_back({m.ar, now_ + cfg_.read_latency, 0, nullptr});
+    if (responder_) {
+      auto b = std::make_shared<Burst>();
+      b->req = m.ar;
+      b->bus_bytes = cfg_.bus_bytes;
+      b->data.assign(size_t{b->beats()} * cfg_.bus_bytes, 0);
+      b->resp.assign(b->beats(), kOkay);
+      b->ready_cycle.assign(b->beats(), Burst::kNotYet);
+      reads_.back().answered = b;
+      responder_->read(b, now_);
+    }
     ++stats_.read_bursts;
     stats_.max_reads_outstanding = std::max<uint32_t>(stats_.max_reads_outstanding, reads_.size());
   }
@@ -92,16 +115,25 @@ void AxiMemory::clock(const AxiMasterSide& m, AxiSlaveSide& s) {
       violation("W beat accepted with no write burst open");
     } else {
       const uint64_t addr = wb->req.addr + uint64_t{wb->beats} * cfg_.bus_bytes;
-      const uint32_t resp = resp_for(addr, false);
-      if (resp == kOkay) {
-        uint8_t* p = mem_.at(addr);
-        for (uint32_t i = 0; i < cfg_.bus_bytes; ++i)
-          if (m.strobe(i)) {
-            p[i] = m.wdata[i];
-            ++stats_.write_bytes;
-          }
+      if (wb->answered) {
+        const size_t at = size_t{wb->beats} * cfg_.bus_bytes;
+        std::memcpy(wb->answered->data.data() + at, m.wdata.data(), cfg_.bus_bytes);
+        for (uint32_t i = 0; i < cfg_.bus_bytes; ++i) {
+          wb->answered->strobes[at + i] = m.strobe(i) ? 0xff : 0x00;
+          stats_.write_bytes += m.strobe(i);
+        }
+      } else {
+        const uint32_t resp = resp_for(addr, false);
+        if (resp == kOkay) {
+          uint8_t* p = mem_->at(addr);
+          for (uint32_t i = 0; i < cfg_.bus_bytes; ++i)
+            if (m.strobe(i)) {
+              p[i] = m.wdata[i];
+              ++stats_.write_bytes;
+            }
+        }
+        wb->resp = std::max(wb->resp, resp);
       }
-      wb->resp = std::max(wb->resp, resp);
       const bool last = wb->beats == wb->req.len;
       if (m.wlast != last)
         violation(fmt::format("WLAST={} on beat {} of a {}-beat burst at 0x{:x}", m.wlast, wb->beats,
@@ -110,13 +142,24 @@ void AxiMemory::clock(const AxiMasterSide& m, AxiSlaveSide& s) {
       if (++wb->beats > wb->req.len) {
         wb->data_done = true;
         wb->done_cycle = now_ + cfg_.write_latency;
+        if (wb->answered) responder_->write(wb->answered, now_);
       }
     }
     if (limited) tokens_ -= cfg_.bus_bytes;
   }
   if (aw_fire) {
     check_request("AW", m.aw);
-    writes_.push_back({m.aw});
+    writes_.push_back({m.aw, 0, kOkay, 0, false, nullptr});
+    if (responder_) {
+      auto b = std::make_shared<Burst>();
+      b->req = m.aw;
+      b->bus_bytes = cfg_.bus_bytes;
+      b->data.assign(size_t{b->beats()} * cfg_.bus_bytes, 0);
+      b->strobes.assign(b->data.size(), 0);
+      b->resp.assign(1, kOkay);
+      b->ready_cycle.assign(1, Burst::kNotYet);
+      writes_.back().answered = b;
+    }
     ++stats_.write_bursts;
   }
   if (b_fire) writes_.pop_front();
@@ -136,26 +179,31 @@ void AxiMemory::clock(const AxiMasterSide& m, AxiSlaveSide& s) {
 
   if (!(s.rvalid && !r_fire)) {  // not holding an unaccepted beat: maybe present the next one
     s.rvalid = false;
-    if (!reads_.empty() && !frozen_ && now_ >= reads_.front().ready_cycle &&
-        (!limited || tokens_ >= cfg_.bus_bytes) && chance()) {
+    if (!reads_.empty() && !frozen_ && read_ready(reads_.front()) && (!limited || tokens_ >= cfg_.bus_bytes) &&
+        chance()) {
       const ReadBurst& rb = reads_.front();
       const uint64_t addr = rb.req.addr + uint64_t{rb.beat} * cfg_.bus_bytes;
       s.rvalid = true;
       s.rid = rb.req.id;
-      s.rresp = resp_for(addr, true);
       s.rlast = rb.beat == rb.req.len;
-      if (s.rresp == kOkay) std::memcpy(s.rdata.data(), mem_.at(addr), cfg_.bus_bytes);
-      else std::memset(s.rdata.data(), 0, cfg_.bus_bytes);
+      if (rb.answered) {
+        s.rresp = rb.answered->resp[rb.beat];
+        std::memcpy(s.rdata.data(), rb.answered->data.data() + size_t{rb.beat} * cfg_.bus_bytes, cfg_.bus_bytes);
+      } else {
+        s.rresp = resp_for(addr, true);
+        if (s.rresp == kOkay) std::memcpy(s.rdata.data(), mem_->at(addr), cfg_.bus_bytes);
+        else std::memset(s.rdata.data(), 0, cfg_.bus_bytes);
+      }
       if (limited) tokens_ -= cfg_.bus_bytes;
     }
   }
   if (!(s.bvalid && !b_fire)) {
     s.bvalid = false;
-    if (!writes_.empty() && writes_.front().data_done && !frozen_ && now_ >= writes_.front().done_cycle &&
-        chance()) {
+    if (!writes_.empty() && writes_.front().data_done && !frozen_ && write_ready(writes_.front()) && chance()) {
+      const WriteBurst& wb = writes_.front();
       s.bvalid = true;
-      s.bid = writes_.front().req.id;
-      s.bresp = writes_.front().resp;
+      s.bid = wb.req.id;
+      s.bresp = wb.answered ? wb.answered->resp[0] : wb.resp;
     }
   }
 }

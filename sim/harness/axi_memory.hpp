@@ -12,7 +12,10 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <limits>
+#include <memory>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -78,6 +81,35 @@ struct AxiSlaveSide {
 
 enum AxiResp : uint32_t { kOkay = 0, kSlvErr = 2, kDecErr = 3 };
 
+// A burst answered by a BurstResponder: the data, per-beat responses and the cycles from which
+// each beat (reads) or the B response (writes) may be presented. A responder may fill the times
+// later than the call that hands it the burst (a TLM target that answers on the backward path);
+// until then they are kNotYet.
+struct Burst {
+  static constexpr uint64_t kNotYet = std::numeric_limits<uint64_t>::max();
+  AxiAddr req;
+  uint32_t bus_bytes = 0;
+  std::vector<uint8_t> data;         // (len + 1) x bus_bytes
+  std::vector<uint8_t> strobes;      // writes: 0xff / 0x00 per byte (TLM byte-enable form)
+  std::vector<uint32_t> resp;        // per beat (reads) or [0] for the whole burst (writes)
+  std::vector<uint64_t> ready_cycle; // reads: per beat; writes: [0] = B
+  uint32_t beats() const { return req.len + 1; }
+};
+
+// Who answers bursts instead of the model's own fixed-latency memory: the virtual platform's
+// AXI4-to-TLM bridge (sim/vp). The model keeps the pins (handshakes, outstanding limits, beat
+// order, protocol checks); the responder moves the bytes and says when each beat is ready.
+class BurstResponder {
+ public:
+  virtual ~BurstResponder() = default;
+  // A read burst accepted at the clock edge `cycle`: fill data, resp and ready_cycle (now or
+  // later; a beat is presented from the first edge whose count is >= its ready cycle).
+  virtual void read(const std::shared_ptr<Burst>& burst, uint64_t cycle) = 0;
+  // A write burst whose last W beat was accepted at `cycle` (data and strobes are complete):
+  // write it and fill resp[0] and ready_cycle[0] (now or later).
+  virtual void write(const std::shared_ptr<Burst>& burst, uint64_t cycle) = 0;
+};
+
 struct AxiStats {
   uint64_t cycles = 0;
   uint64_t read_bursts = 0, read_beats = 0;
@@ -88,6 +120,8 @@ struct AxiStats {
 class AxiMemory {
  public:
   AxiMemory(driver::DeviceMemory& mem, const AxiMemoryConfig& cfg);
+  // Bursts answered by `responder` (not owned), which holds the memory.
+  AxiMemory(BurstResponder& responder, const AxiMemoryConfig& cfg);
 
   // One rising clock edge. `m` are the master's outputs before the edge, `s` holds this model's
   // outputs before the edge on entry (they decide which handshakes happen) and the outputs for
@@ -111,6 +145,7 @@ class AxiMemory {
     AxiAddr req;
     uint64_t ready_cycle;
     uint32_t beat = 0;
+    std::shared_ptr<Burst> answered;  // with a responder
   };
   struct WriteBurst {
     AxiAddr req;
@@ -118,14 +153,18 @@ class AxiMemory {
     uint32_t resp = kOkay;
     uint64_t done_cycle = 0;
     bool data_done = false;
+    std::shared_ptr<Burst> answered;  // with a responder
   };
+  bool read_ready(const ReadBurst& rb) const;
+  bool write_ready(const WriteBurst& wb) const;
   void check_request(const char* ch, const AxiAddr& a);
   uint32_t resp_for(uint64_t addr, bool read) const;
   bool chance();
   void violation(std::string what);
 
-  driver::DeviceMemory& mem_;
-  AxiMemoryConfig cfg_;
+  driver::DeviceMemory* mem_ = nullptr;     // the built-in memory, or
+  BurstResponder* responder_ = nullptr;     // who answers instead (error injection and the
+  AxiMemoryConfig cfg_;                     // bandwidth cap are then the responder's)
   std::mt19937_64 rng_;
   std::uniform_real_distribution<double> uni_{0.0, 1.0};
   struct ErrorRange {
