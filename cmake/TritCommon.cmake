@@ -17,6 +17,8 @@ find_package(fmt REQUIRED)
 find_package(nlohmann_json REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(ZLIB REQUIRED)
+# Boost.Interprocess (header-only): the vp backend and trit-vp share memory and message queues.
+find_package(Boost 1.74 REQUIRED)
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 include(GoogleTest)
 

@@ -14,6 +14,8 @@ packages=(
   verilator yosys
   # C++ libraries
   nlohmann-json3-dev libfmt-dev libcli11-dev zlib1g-dev
+  # the virtual platform: SystemC/TLM-2.0, and Boost.Interprocess between it and the host
+  libsystemc-dev libboost-dev
   # tokenizer: Unicode-aware regex for the Llama 3 pre-tokenizer
   libpcre2-dev
   # tests and benchmarks
