@@ -5,6 +5,7 @@
 #include "fpga/fpga_backend.hpp"
 #include "params.hpp"
 #include "ref/ref_backend.hpp"
+#include "vp/vp_backend.hpp"
 #include "trit/driver/errors.hpp"
 
 namespace trit::driver {
@@ -47,6 +48,29 @@ std::unique_ptr<Backend> make_fpga(std::string_view variant, const OpenOptions& 
   return std::make_unique<FpgaBackend>(f);
 }
 
+std::unique_ptr<Backend> make_vp(std::string_view variant, const OpenOptions& opt) {
+  VpOptions v;
+  v.config = std::string(variant);
+  if (v.config.empty() && opt.config) v.config = opt.config->name();
+  if (opt.memory_bytes) v.mem_size = *opt.memory_bytes;
+  if (opt.memory_latency) v.read_latency = v.write_latency = *opt.memory_latency;
+  v.trace_path = opt.trace_path;
+  ParamReader p("vp", opt.params);
+  p.get("executable", v.executable);
+  p.get("mem_base", v.mem_base);
+  p.get("memory_model", v.memory_model);
+  p.get("dram_preset", v.dram_preset);
+  p.get("read_latency", v.read_latency);
+  p.get("write_latency", v.write_latency);
+  p.get("max_reads", v.max_reads);
+  p.get("max_writes", v.max_writes);
+  p.get("reg_timeout_cycles", v.reg_timeout_cycles);
+  p.get("start_timeout_s", v.start_timeout_s);
+  p.get("request_timeout_s", v.request_timeout_s);
+  p.finish();
+  return std::make_unique<VpBackend>(v);
+}
+
 // The one list of backends. `make` is null for one not built into this binary.
 struct Entry {
   const char* name;
@@ -65,6 +89,8 @@ const Entry kBackends[] = {
     {"sim", "Verilated RTL with the AXI memory model (not in this build: configure with TRIT_WITH_RTL=ON)",
      nullptr, nullptr, nullptr},
 #endif
+    {"vp", "the SystemC/TLM-2.0 virtual platform in its own process (trit-vp): simple or DRAM memory timing", make_vp,
+     nullptr, nullptr},
     {"fpga", "a board through Linux UIO (registers, interrupt) and u-dma-buf (DMA memory)", make_fpga, nullptr,
      nullptr},
 };
