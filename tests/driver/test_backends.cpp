@@ -16,6 +16,7 @@
 #include "test_seed.hpp"
 #include "ref/ref_backend.hpp"
 #include "trit/driver/open.hpp"
+#include "vp/vp_backend.hpp"
 #ifdef TRIT_HAVE_SIM
 #include "sim_board.hpp"
 #include "sim_control.hpp"
@@ -43,6 +44,7 @@ void model_inject(driver::Backend& m, uint64_t lo, uint64_t hi, bool read, bool 
 #ifdef TRIT_HAVE_SIM
   if (auto* sim = dynamic_cast<trit::sim::SimControl*>(&m)) return sim->axi().inject_error(lo, hi, read, write);
 #endif
+  if (auto* vp = dynamic_cast<driver::VpBackend*>(&m)) return vp->inject_error(lo, hi, read, write);
   FAIL() << m.name() << ": no fault injection";
 }
 void model_clear(driver::Backend& m) {
@@ -50,17 +52,20 @@ void model_clear(driver::Backend& m) {
 #ifdef TRIT_HAVE_SIM
   if (auto* sim = dynamic_cast<trit::sim::SimControl*>(&m)) return sim->axi().clear_errors();
 #endif
+  if (auto* vp = dynamic_cast<driver::VpBackend*>(&m)) return vp->clear_errors();
 }
 void model_freeze(driver::Backend& m, bool on) {
   if (auto* ref = dynamic_cast<driver::RefBackend*>(&m)) return ref->freeze(on);
 #ifdef TRIT_HAVE_SIM
   if (auto* sim = dynamic_cast<trit::sim::SimControl*>(&m)) return sim->axi().freeze(on);
 #endif
+  if (auto* vp = dynamic_cast<driver::VpBackend*>(&m)) return vp->freeze(on);
 }
 void model_run(driver::Backend& m, uint64_t cycles) {
 #ifdef TRIT_HAVE_SIM
   if (auto* sim = dynamic_cast<trit::sim::SimControl*>(&m)) sim->run(cycles);
 #endif
+  if (auto* vp = dynamic_cast<driver::VpBackend*>(&m)) vp->run(cycles);
   (void)m;
   (void)cycles;
 }
@@ -102,6 +107,9 @@ std::vector<std::string> subject_names() {
   for (const std::string& c : trit::sim::sim_configs()) names.push_back("sim:" + c);
   for (const std::string& c : trit::sim::sim_configs())
     if (tt::simulated_board(c)) names.push_back("fpga-sim:" + c);
+#endif
+#ifdef TRIT_HAVE_VP
+  names.push_back("vp");  // the virtual platform's process (sim/vp)
 #endif
   return names;
 }

@@ -42,11 +42,14 @@ struct Subject {
 };
 
 // ref, each Verilated test configuration (the bench ones run full 2B4T shapes in tests/accel),
-// and the fpga backend on the stand-in board.
+// the virtual platform (trit-vp) and the fpga backend on the stand-in board.
 std::vector<std::string> accelerator_devices() {
   std::vector<std::string> names = {"ref"};
 #ifdef TRIT_HAVE_SIM
   for (const std::string& c : sim::sim_configs()) names.push_back("sim:" + c);
+#endif
+#ifdef TRIT_HAVE_VP
+  names.push_back("vp");  // the virtual platform's process, its first configuration
 #endif
   names.push_back("fpga");
   return names;
