@@ -38,26 +38,11 @@ class AccelErrors : public ::testing::TestWithParam<std::string> {
 
   // The device still computes correctly.
   void expect_works(const char* after) {
-    std::vector<GemmCase> b{trit::testing::make_case(rng_, cfg_, cfg_.rows + 1, cfg_.cols + 1, 3 * cfg_.lanes + 1,
-                                               driver::WeightFormat::T5, "after")};
-    const auto res = trit::testing::run_batch(*dev_, b, std::chrono::milliseconds(50));
-    for (const auto& p : res.problems) ADD_FAILURE() << "after " << after << ": " << p;
+    for (const auto& p : trit::testing::check_still_works(*dev_, rng_, std::chrono::milliseconds(50)))
+      ADD_FAILURE() << "after " << after << ": " << p;
   }
-
-  struct Staged {
-    driver::Weights w;
-    driver::Buffer x, y;
-    GemmDesc desc;
-  };
-  Staged stage(uint32_t m, uint32_t n, uint32_t k) {
-    GemmCase c = trit::testing::make_case(rng_, cfg_, m, n, k, driver::WeightFormat::T2, "staged");
-    Staged s;
-    s.w = dev_->upload_weights(c.w, n, k, c.format);
-    s.x = dev_->alloc(uint64_t{m} * c.x_stride);
-    s.y = dev_->alloc(uint64_t{m} * c.y_stride);
-    s.desc = dev_->gemm(m, s.x, c.x_stride, s.w, s.y, c.y_stride);
-    return s;
-  }
+  using Staged = trit::testing::StagedGemm;
+  Staged stage(uint32_t m, uint32_t n, uint32_t k) { return trit::testing::stage_gemm(*dev_, rng_, m, n, k); }
 
   driver::ArrayConfig cfg_;
   std::unique_ptr<Device> dev_;

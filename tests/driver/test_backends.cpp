@@ -157,26 +157,11 @@ class Backends : public ::testing::TestWithParam<std::string> {
 
   // The device still computes correctly.
   void expect_works(const std::string& after) {
-    std::vector<GemmCase> b{tt::make_case(rng_, cfg_, cfg_.rows + 1, cfg_.cols + 1, 3 * cfg_.lanes + 1,
-                                          driver::WeightFormat::T5, "after")};
-    const auto res = tt::run_batch(*s_.dev, b, std::chrono::seconds(5));
-    for (const auto& p : res.problems) ADD_FAILURE() << "after " << after << ": " << p;
+    for (const auto& p : tt::check_still_works(*s_.dev, rng_, std::chrono::seconds(5)))
+      ADD_FAILURE() << "after " << after << ": " << p;
   }
-
-  struct Staged {
-    driver::Weights w;
-    driver::Buffer x, y;
-    GemmDesc desc;
-  };
-  Staged stage(uint32_t m, uint32_t n, uint32_t k) {
-    const GemmCase c = tt::make_case(rng_, cfg_, m, n, k, driver::WeightFormat::T2, "staged");
-    Staged st;
-    st.w = s_.dev->upload_weights(c.w, n, k, c.format);
-    st.x = s_.dev->alloc(uint64_t{m} * c.x_stride);
-    st.y = s_.dev->alloc(uint64_t{m} * c.y_stride);
-    st.desc = s_.dev->gemm(m, st.x, c.x_stride, st.w, st.y, c.y_stride);
-    return st;
-  }
+  using Staged = tt::StagedGemm;
+  Staged stage(uint32_t m, uint32_t n, uint32_t k) { return tt::stage_gemm(*s_.dev, rng_, m, n, k); }
 
   Subject s_;
   driver::ArrayConfig cfg_;

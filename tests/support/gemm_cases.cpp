@@ -194,4 +194,22 @@ BatchResult run_batch(driver::Device& dev, const std::vector<GemmCase>& cases, s
   return res;
 }
 
+StagedGemm stage_gemm(driver::Device& dev, std::mt19937_64& rng, uint32_t m, uint32_t n, uint32_t k) {
+  const GemmCase c = make_case(rng, dev.config(), m, n, k, driver::WeightFormat::T2, "staged");
+  StagedGemm s;
+  s.w = dev.upload_weights(c.w, n, k, c.format);
+  s.x = dev.alloc(uint64_t{m} * c.x_stride);
+  s.y = dev.alloc(uint64_t{m} * c.y_stride);
+  s.desc = dev.gemm(m, s.x, c.x_stride, s.w, s.y, c.y_stride);
+  return s;
+}
+
+std::vector<std::string> check_still_works(driver::Device& dev, std::mt19937_64& rng,
+                                           std::chrono::nanoseconds timeout) {
+  const driver::ArrayConfig cfg = dev.config();
+  const std::vector<GemmCase> b{
+      make_case(rng, cfg, cfg.rows + 1, cfg.cols + 1, 3 * cfg.lanes + 1, driver::WeightFormat::T5, "after")};
+  return run_batch(dev, b, timeout).problems;
+}
+
 }  // namespace trit::testing

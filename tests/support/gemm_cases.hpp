@@ -4,6 +4,7 @@
 // batch of them through a Device and checks every output byte, including the bytes a GEMM must
 // not touch.
 
+#include <chrono>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -50,5 +51,19 @@ BatchResult run_batch(driver::Device& dev, const std::vector<GemmCase>& cases,
                       std::chrono::nanoseconds timeout = std::chrono::seconds(5));
 
 std::string describe(const GemmCase& c);
+
+// One T2 GEMM of this shape staged on `dev` (weights uploaded, X and Y allocated, the descriptor
+// built) but not submitted: for the error, reset and timeout tests.
+struct StagedGemm {
+  driver::Weights w;
+  driver::Buffer x, y;
+  driver::GemmDesc desc;
+};
+StagedGemm stage_gemm(driver::Device& dev, std::mt19937_64& rng, uint32_t m, uint32_t n, uint32_t k);
+
+// A small GEMM (M = R + 1, N = C + 1, K = 3V + 1, T5) run and checked on `dev`: the problems, if
+// any (the device still computes correctly after a fault).
+std::vector<std::string> check_still_works(driver::Device& dev, std::mt19937_64& rng,
+                                           std::chrono::nanoseconds timeout);
 
 }  // namespace trit::testing
