@@ -11,6 +11,12 @@
 // A 2B4T layer is projected from its submissions exactly as the host issues them (QKV together,
 // O, gate+up together, down), each measured from doorbell to interrupt, so the projection
 // includes every start-up latency.
+//
+// --device runs the same measurements on another cycle-counting device, e.g. the virtual
+// platform with a DRAM preset (`--device vp:r8c20v16b512 --param memory_model=dram --param
+// dram_preset=ddr4-2400-x64`, scripts/bench_vp.py); the shared-bandwidth table is the Verilator
+// harness's option and runs on `sim` only. On `vp` the report adds the memory target's
+// statistics (DRAM row hits, refreshes, ...).
 
 #include <chrono>
 #include <cstdio>
@@ -23,6 +29,7 @@
 
 #include "trit/driver/device.hpp"
 #include "trit/driver/open.hpp"
+#include "vp/vp_backend.hpp"
 
 using namespace trit;
 using json = nlohmann::json;
@@ -162,24 +169,30 @@ DecodeResult decode_table(Bench& bench, const driver::ArrayConfig& cfg, bool& al
   return r;
 }
 
-std::unique_ptr<driver::Device> open_sim(const std::string& config, uint32_t latency, double shared_bytes_per_cycle) {
+std::unique_ptr<driver::Device> open_bench_device(const std::string& device, uint32_t latency,
+                                                  double shared_bytes_per_cycle,
+                                                  const std::vector<std::string>& params) {
   driver::OpenOptions o;
   o.memory_latency = latency;
   o.memory_bytes = 1ull << 30;
   o.params = {{"max_reads", "32"}, {"max_writes", "16"}};
   if (shared_bytes_per_cycle > 0) o.params["bytes_per_cycle"] = fmt::format("{}", shared_bytes_per_cycle);
-  return driver::open_device("sim:" + config, o);
+  for (const std::string& kv : params) driver::add_param(o, kv);
+  return driver::open_device(device, o);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Decode/prefill benchmark of the Verilated Trit accelerator on 2B4T shapes"};
-  std::string config = "r8c20v16b512", out = "build/bench/accel.json";
+  std::string config = "r8c20v16b512", out = "build/bench/accel.json", device;
+  std::vector<std::string> params;
   uint32_t latency = 100, prefill_m = 128;
   double clock_mhz = 250;
   bool skip_prefill = false;
   app.add_option("--config", config, "Array configuration (rtl/configs.json)");
+  app.add_option("--device", device, "Device to measure (default: sim:<config>)");
+  app.add_option("--param", params, "Device parameter KEY=VALUE (repeatable)");
   app.add_option("--latency", latency, "Memory latency in cycles");
   app.add_option("--clock-mhz", clock_mhz, "Clock for the tokens/s projection");
   app.add_option("--prefill-m", prefill_m, "Tokens of the prefill measurement");
@@ -188,12 +201,16 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
-    auto dev_ptr = open_sim(config, latency, 0);
+    if (device.empty()) device = "sim:" + config;
+    const bool on_sim = device.starts_with("sim");
+    auto dev_ptr = open_bench_device(device, latency, 0, params);
     driver::Device& dev = *dev_ptr;
     const driver::ArrayConfig cfg = dev.config();
     Bench bench(dev, 1);
     json report;
     report["config"] = cfg.name();
+    report["device"] = dev.backend().name();
+    report["device_params"] = params;
     report["array"] = {{"rows", cfg.rows}, {"cols", cfg.cols}, {"lanes", cfg.lanes}, {"bus_bytes", cfg.bus_bytes},
                        {"k_max", cfg.k_max}};
     report["memory"] = {{"read_latency_cycles", latency}, {"write_latency_cycles", latency},
@@ -259,9 +276,10 @@ int main(int argc, char** argv) {
     }
     const double sim_speed = bench.sim_cycles_per_s();
 
+    if (auto* vp = dynamic_cast<driver::VpBackend*>(&dev.backend())) report["memory_stats"] = json::parse(vp->memory_stats());
     // The decode table again with reads and writes sharing one beat per cycle.
-    {
-      auto shared_dev = open_sim(config, latency, cfg.bus_bytes);
+    if (on_sim) {
+      auto shared_dev = open_bench_device(device, latency, cfg.bus_bytes, params);
       Bench shared(*shared_dev, 1);
       fmt::print("\nDecode (M = 1) with one beat per cycle shared by reads and writes\n");
       const DecodeResult r = decode_table(shared, cfg, all_correct);
@@ -272,12 +290,14 @@ int main(int argc, char** argv) {
     }
     report["sim_cycles_per_s"] = sim_speed;
     report["results_correct"] = all_correct;
-    fmt::print("\nVerilator simulation speed: {:.0f} cycles/s; results checked against direct math: {}\n", sim_speed,
+    fmt::print("\nSimulation speed ({}): {:.0f} cycles/s; results checked against direct math: {}\n", device, sim_speed,
                all_correct ? "correct" : "WRONG");
     fmt::print("decode_weight_bus_utilization (T5, min over shapes, {} queued) = {:.3f} (byte counters {:.3f}); "
-               "shared read/write bandwidth {:.3f}; projected_decode_tok_s = {:.1f}\n",
+               "shared read/write bandwidth {}; projected_decode_tok_s = {:.1f}\n",
                kQueued, independent.min_util_t5, independent.min_util_bytes_t5,
-               report["decode_weight_bus_utilization_shared"].get<double>(), layers["T5"]["tok_s"].get<double>());
+               on_sim ? fmt::format("{:.3f}", report["decode_weight_bus_utilization_shared"].get<double>())
+                      : std::string("not measured (sim only)"),
+               layers["T5"]["tok_s"].get<double>());
     std::ofstream(out) << report.dump(2) << "\n";
     fmt::print("wrote {}\n", out);
     return all_correct ? 0 : 1;

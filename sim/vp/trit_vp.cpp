@@ -60,8 +60,11 @@ int sc_main(int argc, char* argv[]) {
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
 
   const vp::VpConfig* cfg = vp::find_config(config);
-  if (!cfg) return fail_start(prefix, fmt::format("no platform for configuration '{}' in this trit-vp (built: {})",
-                                                  config, vp::config_names()));
+  if (!cfg)
+    return fail_start(prefix, fmt::format("no platform for configuration '{}' in this trit-vp (built: {}); a "
+                                          "configuration of rtl/configs.json that is not a test one is built on its "
+                                          "own: `cmake --build build --target trit-vp-{}` (`make bench` builds it)",
+                                          config, vp::config_names(), config));
   if (!trace.empty())
     return fail_start(prefix, "waveforms (--trace) are not built into this trit-vp yet");
 

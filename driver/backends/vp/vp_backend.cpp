@@ -60,17 +60,24 @@ const char* op_name(Op op) {
   return "request";
 }
 
-// trit-vp: $TRIT_VP, else beside this program (an installed or copied bin/), else the build
-// tree's (TRIT_VP_EXE, set when the platform is in this build).
-fs::path find_executable(const std::string& given) {
+// The platform's executable: the one given, else $TRIT_VP, else trit-vp-<config> (a configuration
+// built on its own, like the bench one) or trit-vp, looked for beside this program (an installed
+// or copied bin/) and then in the build tree's bin/ (TRIT_VP_EXE, set when the platform is in
+// this build).
+fs::path find_executable(const std::string& given, const std::string& config) {
   if (!given.empty()) return given;
   if (const char* env = std::getenv("TRIT_VP")) return env;
+  std::vector<fs::path> dirs;
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec && fs::exists(exe.parent_path() / "trit-vp", ec)) return exe.parent_path() / "trit-vp";
+  if (!ec) dirs.push_back(exe.parent_path());
 #ifdef TRIT_VP_EXE
-  if (fs::exists(TRIT_VP_EXE, ec)) return TRIT_VP_EXE;
+  dirs.push_back(fs::path(TRIT_VP_EXE).parent_path());
 #endif
+  for (const fs::path& dir : dirs) {
+    if (!config.empty() && fs::exists(dir / ("trit-vp-" + config), ec)) return dir / ("trit-vp-" + config);
+    if (fs::exists(dir / "trit-vp", ec)) return dir / "trit-vp";
+  }
   return {};
 }
 
@@ -111,7 +118,7 @@ VpBackend::VpBackend(const VpOptions& opt) : opt_(opt), prefix_(unique_prefix())
     throw ConfigError(fmt::format("vp: memory_model '{}' (simple or dram)", opt_.memory_model));
   if (opt_.memory_model == "dram" && opt_.dram_preset.empty())
     throw ConfigError("vp: memory_model=dram needs dram_preset=<name or file> (presets: ddr4-2400-x64, lpddr4-4266-x32)");
-  const fs::path exe = find_executable(opt_.executable);
+  const fs::path exe = find_executable(opt_.executable, opt_.config);
   if (exe.empty())
     throw ConfigError("vp: trit-vp (the virtual platform's process) is not built; build it with "
                       "`cmake --build build --target trit-vp`, or set TRIT_VP to its path");
