@@ -25,6 +25,8 @@ std::unique_ptr<Backend> make_ref(std::string_view variant, const OpenOptions& o
   RefBackend::Options o;
   if (opt.memory_bytes) o.mem_size = *opt.memory_bytes;
   if (opt.memory_latency) o.latency_cycles = *opt.memory_latency;
+  if (!opt.trace_path.empty())
+    throw ConfigError("ref: the reference model has no waveforms (a trace is written by sim and vp)");
   ParamReader p("ref", opt.params);
   p.get("mem_base", o.mem_base);
   p.get("clock_khz", o.clock_khz);
@@ -34,6 +36,8 @@ std::unique_ptr<Backend> make_ref(std::string_view variant, const OpenOptions& o
 
 std::unique_ptr<Backend> make_fpga(std::string_view variant, const OpenOptions& opt) {
   // A board's memory and latency are what they are: memory_bytes / memory_latency do not apply.
+  if (!opt.trace_path.empty())
+    throw ConfigError("fpga: a board has no waveform file (a trace is written by sim and vp; on hardware use an ILA)");
   FpgaOptions f;
   ParamReader p("fpga", opt.params);
   p.get("uio", f.uio);

@@ -166,6 +166,9 @@ void add_device_options(CLI::App& app, LoadOptions& opt) {
       ->check(CLI::IsMember({"t2", "t5"}));
   app.add_option("--accel-latency", opt.accel.memory_latency, "simulated accelerator: memory latency in cycles")
       ->capture_default_str();
+  app.add_option("--trace", opt.accel.trace_path,
+                 "sim, vp: write the accelerator's waveforms to this FST file (test configurations; view with "
+                 "GTKWave)");
   app.add_option("--device-param", opt.device_params,
                  "backend parameter KEY=VALUE, repeatable (docs/driver.md lists each backend's keys, e.g. "
                  "bytes_per_cycle=64 for sim)");
@@ -174,6 +177,8 @@ void add_device_options(CLI::App& app, LoadOptions& opt) {
 std::unique_ptr<Runtime> load_runtime(const LoadOptions& opt_in) {
   if (opt_in.model_path.empty()) throw UsageError("no model: give -m MODEL.gguf");
   LoadOptions opt = opt_in;
+  if (!opt.accel.trace_path.empty() && opt.device == "cpu")
+    throw UsageError("--trace: the cpu device has no waveforms; give --device sim[:<config>] or vp[:<config>]");
   for (const std::string& kv : opt.device_params) {
     const size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) throw UsageError("--device-param '" + kv + "': expected KEY=VALUE");

@@ -133,6 +133,7 @@ std::unique_ptr<AccelBackend> make_accel_backend(const std::string& device, cons
   o.memory_latency = opt.memory_latency;
   o.memory_bytes = opt.device_memory;
   o.params = opt.params;
+  o.trace_path = opt.trace_path;
   return std::make_unique<AccelBackend>(driver::open_device(device, o), opt);
 }
 

@@ -26,6 +26,7 @@ struct AccelOptions {
   uint32_t memory_latency = 100;                            // simulators: memory latency in cycles
   uint64_t device_memory = 1ull << 30;                      // simulators/ref: bytes of device memory
   std::map<std::string, std::string> params;                // backend parameters (driver::OpenOptions)
+  std::string trace_path;                                   // sim, vp: FST waveform file (empty: none)
 };
 
 // What the device did since construction (for the CLI's report).

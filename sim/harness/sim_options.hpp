@@ -18,7 +18,7 @@ struct SimOptions {
   // (not owned), so another party (the fpga stand-in board) can share them.
   std::span<uint8_t> mem_storage;
   uint32_t reg_timeout_cycles = 10000;  // an AXI4-Lite access not answered by then is an error
-  std::string fst_path;               // waveform file; needs a model built with tracing
+  std::string fst_path;               // FST waveform file (test configurations; bench models have no tracing)
 };
 
 }  // namespace trit::sim

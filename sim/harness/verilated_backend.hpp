@@ -26,12 +26,14 @@
 #include <array>
 #include <bit>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <type_traits>
 
 #include <fmt/format.h>
 #include <verilated.h>
+#include <verilated_fst_c.h>
 
 #include "axi_memory.hpp"
 #include "sim_control.hpp"
@@ -87,6 +89,10 @@ void strobes_to_mask(const T& sig, std::array<uint64_t, W>& out, size_t n) {
 template <class VTop>
 concept HasClockTriggerPrev = requires(VTop& t) { t.rootp->__Vtrigrprev__TOP__clk_i = 0; };
 
+// A model Verilated with --trace-fst (the test configurations) can write waveforms.
+template <class VTop>
+concept HasFstTrace = requires(VTop& t, VerilatedFstC* f) { t.trace(f, 99); };
+
 template <class VTop>
 class VerilatedBackend final : public driver::Backend, public SimControl {
  public:
@@ -98,10 +104,15 @@ class VerilatedBackend final : public driver::Backend, public SimControl {
                                       : driver::DeviceMemory(opt_.mem_base, opt_.mem_storage)),
         axi_(mem_, with_bus(opt_.axi, cfg)) {
     ctx_->fatalOnError(false);  // an RTL assertion becomes an exception, not an abort()
+    if (!opt_.fst_path.empty()) ctx_->traceEverOn(true);
     top_ = std::make_unique<VTop>(ctx_.get(), "trit_top");
+    if (!opt_.fst_path.empty()) open_trace();
     hard_reset();
   }
-  ~VerilatedBackend() override { top_->final(); }
+  ~VerilatedBackend() override {
+    top_->final();
+    if (close_trace_) close_trace_();
+  }
 
   std::string name() const override { return "sim:" + cfg_.name(); }
 
@@ -182,6 +193,23 @@ class VerilatedBackend final : public driver::Backend, public SimControl {
 
   void settle() { top_->eval(); }
 
+  // Waveforms: every rising and falling edge is evaluated and dumped (the one-eval-per-cycle
+  // shortcut is for speed only; with both evals the outputs are the same, see the top).
+  void open_trace() {
+    if constexpr (HasFstTrace<VTop>) {
+      auto fst = std::make_shared<VerilatedFstC>();
+      top_->trace(fst.get(), 99);
+      fst->open(opt_.fst_path.c_str());
+      if (!fst->isOpen()) throw driver::ConfigError(fmt::format("{}: cannot write the waveform file {}", name(), opt_.fst_path));
+      dump_ = [fst](uint64_t t) { fst->dump(t); };
+      close_trace_ = [fst] { fst->close(); };
+    } else {
+      throw driver::ConfigError(fmt::format("{}: this configuration's model is built for speed without waveform "
+                                            "tracing; trace a test configuration (rtl/configs.json role test)",
+                                            name()));
+    }
+  }
+
   void tick() {
     VTop& t = *top_;
     // ---- sample everything that decides this edge's handshakes
@@ -210,6 +238,7 @@ class VerilatedBackend final : public driver::Backend, public SimControl {
     if constexpr (HasClockTriggerPrev<VTop>) t.rootp->__Vtrigrprev__TOP__clk_i = 0;  // stands for the falling edge
     t.clk_i = 1;
     t.eval();
+    if (dump_) dump_(ctx_->time());
     ctx_->timeInc(1);
 
     // ---- new inputs for the next cycle
@@ -243,7 +272,8 @@ class VerilatedBackend final : public driver::Backend, public SimControl {
     // ---- falling edge: nothing to evaluate when the trigger above stands for it (no output
     // depends combinationally on an input); the next eval settles the new inputs first.
     t.clk_i = 0;
-    if constexpr (!HasClockTriggerPrev<VTop>) t.eval();
+    if (!HasClockTriggerPrev<VTop> || dump_) t.eval();
+    if (dump_) dump_(ctx_->time());
     ctx_->timeInc(1);
     ++cycles_;
     if (ctx_->gotError())
@@ -261,6 +291,8 @@ class VerilatedBackend final : public driver::Backend, public SimControl {
   AxiSlaveSide s_;
   uint64_t cycles_ = 0;
   uint32_t clock_khz_ = 0;
+  std::function<void(uint64_t)> dump_;  // set while a waveform is written
+  std::function<void()> close_trace_;
   bool lite_r_done_ = false, lite_b_done_ = false;
   uint32_t lite_rdata_ = 0;
 };

@@ -34,6 +34,7 @@ struct PlatformOptions {
   uint32_t reg_timeout_cycles = 10000;
   uint32_t granule_bytes = 64;
   std::shared_ptr<MemoryTiming> timing;  // the memory target's
+  bool trace = false;                  // waveforms will be written (open_trace): tracing on in the model
 };
 
 class Platform : public sc_core::sc_module {
@@ -47,6 +48,10 @@ class Platform : public sc_core::sc_module {
   virtual AxiTlmBridge& dma() = 0;
   // The DMA port's slave-side outputs take their reset values (valid/ready low) at the next edge.
   virtual void reset_dma_pins() = 0;
+  // Waveforms of the accelerator's model to an FST file; call after elaboration, before the
+  // simulation runs on (trit_vp.cpp). Throws for a model built without tracing.
+  virtual void open_trace(const std::string& path) = 0;
+  virtual void close_trace() = 0;
   const sc_core::sc_time& period() const { return period_; }
   const std::string& config() const { return config_; }
 

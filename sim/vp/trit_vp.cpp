@@ -65,8 +65,6 @@ int sc_main(int argc, char* argv[]) {
                                           "configuration of rtl/configs.json that is not a test one is built on its "
                                           "own: `cmake --build build --target trit-vp-{}` (`make bench` builds it)",
                                           config, vp::config_names(), config));
-  if (!trace.empty())
-    return fail_start(prefix, "waveforms (--trace) are not built into this trit-vp yet");
 
   try {
     bip::shared_memory_object shm(bip::open_only, vp_link::mem_name(prefix).c_str(), bip::read_write);
@@ -94,9 +92,17 @@ int sc_main(int argc, char* argv[]) {
     } else {
       return fail_start(prefix, fmt::format("memory model '{}' (simple or dram)", memory_model));
     }
+    po.trace = !trace.empty();
     std::unique_ptr<vp::Platform> platform = cfg->make(po);
     vp::HostLink link("host_link", *platform, {prefix});
+    if (!trace.empty()) {
+      // Elaborate and settle time 0 first (the host link waits for its first clock edge there),
+      // then attach the waveform writer.
+      sc_core::sc_start(sc_core::SC_ZERO_TIME);
+      platform->open_trace(trace);
+    }
     sc_core::sc_start();
+    platform->close_trace();
     return 0;
   } catch (const std::exception& e) {
     return fail_start(prefix, e.what());

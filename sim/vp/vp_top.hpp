@@ -4,10 +4,14 @@
 // Verilator chose for each port's width (bool, uint32_t, uint64_t, sc_bv<W>).
 
 #include <array>
+#include <functional>
 #include <cstring>
 #include <type_traits>
 
+#include <stdexcept>
+
 #include <systemc>
+#include <verilated_fst_sc.h>
 
 #include "platform.hpp"
 
@@ -69,6 +73,24 @@ class VpTop final : public Platform {
   }
 
   AxiTlmBridge& dma() override { return dma_; }
+
+  void open_trace(const std::string& path) override {
+    if constexpr (requires(VTop& t, VerilatedFstSc* f) { t.trace(f, 99); }) {
+      auto* fst = new VerilatedFstSc;  // owned by the SystemC kernel's trace list once open; closed below
+      dut_.trace(fst, 99);
+      fst->open(path.c_str());
+      if (!fst->isOpen()) throw std::runtime_error("cannot write the waveform file " + path);
+      close_ = [fst] { fst->close(); };
+    } else {
+      throw std::runtime_error("configuration " + config() +
+                               ": this platform's model is built for speed without waveform tracing; trace a test "
+                               "configuration (rtl/configs.json role test)");
+    }
+  }
+  void close_trace() override {
+    if (close_) close_();
+    close_ = nullptr;
+  }
   // Only the DMA port's own process writes its pins (a signal has one writer): it takes the
   // reset values at the next edge, as the harness's cleared slave outputs.
   void reset_dma_pins() override { dma_.reset_next_edge(); }
@@ -219,6 +241,7 @@ class VpTop final : public Platform {
   }
 
   VTop dut_;
+  std::function<void()> close_;
   // AXI4-Lite
   signal_for<decltype(VTop::s_axil_awaddr_i)> awaddr_l_{"s_axil_awaddr"};
   signal_for<decltype(VTop::s_axil_awvalid_i)> awvalid_l_{"s_axil_awvalid"};

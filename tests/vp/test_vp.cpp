@@ -273,3 +273,68 @@ INSTANTIATE_TEST_SUITE_P(Presets, VpDram, ::testing::Values("ddr4-2400-x64", "lp
                              if (c == '-') c = '_';
                            return s;
                          });
+
+namespace {
+
+// The FST header (GTKWave's fstapi): block type 0, section length 329, start time, end time (all
+// 64-bit big-endian). The end time is written when the file is closed, so a finished waveform has
+// one past the start.
+struct FstHeader {
+  uint64_t section_length = 0, start_time = 0, end_time = 0;
+  int block_type = -1;
+};
+FstHeader read_fst_header(const std::string& path) {
+  FstHeader h;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return h;
+  unsigned char b[25] = {};
+  const size_t got = std::fread(b, 1, sizeof b, f);
+  std::fclose(f);
+  if (got != sizeof b) return h;
+  auto be64 = [&](int at) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v = v << 8 | b[at + i];
+    return v;
+  };
+  h.block_type = b[0];
+  h.section_length = be64(1);
+  h.start_time = be64(9);
+  h.end_time = be64(17);
+  return h;
+}
+
+class Waveforms : public ::testing::TestWithParam<std::string> {};
+
+}  // namespace
+
+// --trace on sim and vp: a finished FST file covering the run.
+TEST_P(Waveforms, TraceWritesAClosedFstFile) {
+  const std::string device = GetParam();
+  const std::string path = ::testing::TempDir() + "trit-trace-" + device.substr(0, device.find(':')) + ".fst";
+  std::remove(path.c_str());
+  std::mt19937_64 rng(trit::testing::test_seed());
+  uint64_t cycles = 0;
+  {
+    driver::OpenOptions o;
+    o.trace_path = path;
+    auto dev = driver::open_device(device, o);
+    for (const auto& p : trit::testing::check_still_works(*dev, rng, std::chrono::milliseconds(50)))
+      ADD_FAILURE() << device << ": " << p;
+    cycles = dev->backend().cycles();
+  }
+  const FstHeader h = read_fst_header(path);
+  EXPECT_EQ(h.block_type, 0) << path;
+  EXPECT_EQ(h.section_length, 329u) << path;
+  // Two time steps per clock cycle (sim) or picoseconds (vp): either way past the cycles run.
+  EXPECT_GT(h.end_time, h.start_time + cycles) << path << ": the file was not closed, or is short";
+  std::remove(path.c_str());
+}
+
+INSTANTIATE_TEST_SUITE_P(Devices, Waveforms, ::testing::Values("sim:r2c4v4b64", "vp:r2c4v4b64"),
+                         [](const auto& param_info) { return param_info.param.substr(0, param_info.param.find(':')); });
+
+TEST(WaveformErrors, DevicesWithoutWaveformsSaySo) {
+  driver::OpenOptions o;
+  o.trace_path = ::testing::TempDir() + "never.fst";
+  EXPECT_THROW(driver::open_device("ref", o), driver::ConfigError);
+}

@@ -187,9 +187,10 @@ void VpBackend::stop_process() {
     } catch (const bip::interprocess_exception&) {
     }
   }
-  // Give it a moment to end sc_main, then make sure.
+  // Give it a moment to end sc_main (closing a waveform file can take a while), then make sure.
   int status = 0;
-  for (int i = 0; i < 100; ++i) {
+  const int polls = opt_.trace_path.empty() ? 250 : 6000;  // x 20 ms
+  for (int i = 0; i < polls; ++i) {
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
       return;
