@@ -54,7 +54,7 @@ test: build
 
 # Builds only what the run needs (the full build, tests included, is `make build`).
 run: configure
-	cmake --build $(BUILD) -j $(JOBS) --target trit
+	cmake --build $(BUILD) -j $(JOBS) --target trit $(if $(filter vp%,$(TRIT_DEVICE)),trit-vp)
 	@scripts/run-default.sh $(BUILD)
 
 bench: build

@@ -10,7 +10,7 @@
 # <build>/run/report.json (docs/report.md) and plots it (scripts/plot_run.py: energy and time per
 # layer type, the roofline).
 #
-# Override with environment variables: TRIT_DEVICE (cpu, ref, sim:<config>), TRIT_PROMPT,
+# Override with environment variables: TRIT_DEVICE (cpu, ref, sim:<config>, vp[:<config>]), TRIT_PROMPT,
 # TRIT_TOKENS (how many to generate), TRIT_SEED, TRIT_ENERGY_TABLE (sim/energy/tables).
 set -euo pipefail
 build=${1:-build}
