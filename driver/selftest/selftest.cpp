@@ -311,7 +311,7 @@ std::string check_interrupt(Device& dev, std::mt19937_64& rng, const SelftestOpt
   const ArrayConfig& c = dev.config();
   Scratch scratch(dev);
   const Gemm g = random_gemm(rng, dev.info(), 1, c.cols, 4 * c.lanes);
-  const uint32_t x_stride = round_up(g.k, c.bus_bytes), y_stride = round_up(4 * g.n, c.bus_bytes);
+  const uint32_t x_stride = c.x_stride(g.k), y_stride = c.y_stride(g.n);
   const GemmDesc d[] = {dev.gemm(1, scratch.alloc(x_stride), x_stride, scratch.upload(g), scratch.alloc(y_stride), y_stride)};
   Backend& b = dev.backend();
   const uint64_t cycles0 = b.cycles();
@@ -335,7 +335,7 @@ std::string check_error_recovery(Device& dev, Device& ref, std::mt19937_64& rng,
   {
     Scratch scratch(dev);
     const Gemm g = random_gemm(rng, dev.info(), c.rows, c.cols + 1, 3 * c.lanes);
-    const uint32_t x_stride = round_up(g.k, c.bus_bytes), y_stride = round_up(4 * g.n, c.bus_bytes);
+    const uint32_t x_stride = c.x_stride(g.k), y_stride = c.y_stride(g.n);
     const GemmDesc ok = dev.gemm(g.m, scratch.alloc(uint64_t{g.m} * x_stride), x_stride, scratch.upload(g),
                                  scratch.alloc(uint64_t{g.m} * y_stride), y_stride);
     r::Descriptor bad = encode(ok);

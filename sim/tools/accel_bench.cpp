@@ -64,9 +64,8 @@ class Bench {
     o.m = m;
     o.n = s.n;
     o.k = s.k;
-    const uint32_t bus = dev_.config().bus_bytes;
-    o.x_stride = (s.k + bus - 1) / bus * bus;
-    o.y_stride = (4 * s.n + bus - 1) / bus * bus;
+    o.x_stride = dev_.config().x_stride(s.k);
+    o.y_stride = dev_.config().y_stride(s.n);
     o.wv.resize(uint64_t{s.n} * s.k);
     o.xv.resize(uint64_t{m} * s.k);
     std::uniform_real_distribution<double> u(0, 1);

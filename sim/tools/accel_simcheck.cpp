@@ -98,9 +98,8 @@ class Check {
     o.m = m;
     o.n = s.n;
     o.k = s.k;
-    const uint32_t bus = dev_.config().bus_bytes;
-    o.x_stride = (s.k + bus - 1) / bus * bus;
-    o.y_stride = (4 * s.n + bus - 1) / bus * bus;
+    o.x_stride = dev_.config().x_stride(s.k);
+    o.y_stride = dev_.config().y_stride(s.n);
     o.xv.resize(uint64_t{m} * s.k);
     for (auto& v : o.xv) v = static_cast<int8_t>(rng_() >> 56);
     o.x = dev_.alloc(uint64_t{m} * o.x_stride);

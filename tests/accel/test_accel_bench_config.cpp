@@ -22,13 +22,7 @@ namespace {
 
 constexpr const char* kConfig = "r8c20v16b512";
 
-constexpr regs::Counter kExactCounters[] = {
-    regs::Counter::ISSUE,          regs::Counter::WEIGHT_BYTES,   regs::Counter::ACT_BYTES,
-    regs::Counter::OUT_BYTES,      regs::Counter::DESC_BYTES,     regs::Counter::LANE_OPS,
-    regs::Counter::ZERO_SKIPS,     regs::Counter::DESCS,          regs::Counter::ACT_READ_BYTES,
-    regs::Counter::WFIFO_WRITES,   regs::Counter::WFIFO_READS,    regs::Counter::WREG_LOADS,
-    regs::Counter::ACC_UPDATES,    regs::Counter::SHADOW_UPDATES, regs::Counter::DRAIN_READS,
-    regs::Counter::WRITE_BEATS,    regs::Counter::READ_BURSTS,    regs::Counter::WRITE_BURSTS};
+using trit::testing::kExactCounters;
 
 void check_batch(driver::Device& sim, driver::Device& ref, const std::vector<GemmCase>& cases, const std::string& what) {
   const auto got = trit::testing::run_batch(sim, cases, std::chrono::seconds(1));

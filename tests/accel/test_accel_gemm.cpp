@@ -23,14 +23,7 @@ namespace {
 
 class AccelGemm : public ::testing::TestWithParam<std::string> {};
 
-// Counters whose values are fixed by the work itself (not by timing): RTL and model must agree.
-constexpr regs::Counter kExactCounters[] = {
-    regs::Counter::ISSUE,          regs::Counter::WEIGHT_BYTES,   regs::Counter::ACT_BYTES,
-    regs::Counter::OUT_BYTES,      regs::Counter::DESC_BYTES,     regs::Counter::LANE_OPS,
-    regs::Counter::ZERO_SKIPS,     regs::Counter::DESCS,          regs::Counter::ACT_READ_BYTES,
-    regs::Counter::WFIFO_WRITES,   regs::Counter::WFIFO_READS,    regs::Counter::WREG_LOADS,
-    regs::Counter::ACC_UPDATES,    regs::Counter::SHADOW_UPDATES, regs::Counter::DRAIN_READS,
-    regs::Counter::WRITE_BEATS,    regs::Counter::READ_BURSTS,    regs::Counter::WRITE_BURSTS};
+using trit::testing::kExactCounters;
 
 sim::AxiMemoryConfig random_memory(std::mt19937_64& rng) {
   sim::AxiMemoryConfig a;

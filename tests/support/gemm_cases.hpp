@@ -52,6 +52,16 @@ BatchResult run_batch(driver::Device& dev, const std::vector<GemmCase>& cases,
 
 std::string describe(const GemmCase& c);
 
+// Counters whose values are fixed by the work itself (not by timing): every device and the
+// reference model must agree on them.
+inline constexpr regs::Counter kExactCounters[] = {
+    regs::Counter::ISSUE,          regs::Counter::WEIGHT_BYTES,   regs::Counter::ACT_BYTES,
+    regs::Counter::OUT_BYTES,      regs::Counter::DESC_BYTES,     regs::Counter::LANE_OPS,
+    regs::Counter::ZERO_SKIPS,     regs::Counter::DESCS,          regs::Counter::ACT_READ_BYTES,
+    regs::Counter::WFIFO_WRITES,   regs::Counter::WFIFO_READS,    regs::Counter::WREG_LOADS,
+    regs::Counter::ACC_UPDATES,    regs::Counter::SHADOW_UPDATES, regs::Counter::DRAIN_READS,
+    regs::Counter::WRITE_BEATS,    regs::Counter::READ_BURSTS,    regs::Counter::WRITE_BURSTS};
+
 // One T2 GEMM of this shape staged on `dev` (weights uploaded, X and Y allocated, the descriptor
 // built) but not submitted: for the error, reset and timeout tests.
 struct StagedGemm {

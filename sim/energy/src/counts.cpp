@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "json_file.hpp"
 #include "trit/energy/errors.hpp"
 
 namespace trit::energy {
@@ -110,18 +111,6 @@ EventCounts counts_from_json(const nlohmann::json& j, std::string_view origin) {
   return c;
 }
 
-EventCounts load_counts(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw EnergyError(fmt::format("{}: cannot open the counts file", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(ss.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    throw EnergyError(fmt::format("{}: not valid JSON: {}", path, e.what()));
-  }
-  return counts_from_json(j, path);
-}
+EventCounts load_counts(const std::string& path) { return counts_from_json(read_json_file(path, "counts file"), path); }
 
 }  // namespace trit::energy

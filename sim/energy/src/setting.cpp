@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "json_file.hpp"
 #include "trit/energy/errors.hpp"
 
 #ifndef TRIT_ENERGY_SETTINGS
@@ -24,16 +25,7 @@ Accelerator Setting::accelerator() const {
 std::string default_settings_path() { return TRIT_ENERGY_SETTINGS; }
 
 std::vector<Setting> load_settings(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw EnergyError(fmt::format("{}: cannot open the settings file", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(ss.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    throw EnergyError(fmt::format("{}: not valid JSON: {}", path, e.what()));
-  }
+  const nlohmann::json j = read_json_file(path, "settings file");
   if (!j.is_object()) throw EnergyError(fmt::format("{}: must be an object of settings", path));
   std::vector<Setting> out;
   for (const auto& item : j.items()) {

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "json_file.hpp"
 #include "trit/energy/errors.hpp"
 
 #ifndef TRIT_ENERGY_TABLE_DIR
@@ -81,14 +82,6 @@ void only_keys(const nlohmann::json& j, std::initializer_list<std::string_view> 
   }
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw EnergyError(fmt::format("{}: cannot open the energy table", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 }  // namespace
 
 std::string_view key_name(Key k) { return kKeys[static_cast<unsigned>(k)].name; }
@@ -120,12 +113,7 @@ void Table::validate() const {
 }
 
 Table parse_table(std::string_view json_text, const std::string& origin) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw EnergyError(fmt::format("{}: not valid JSON: {}", origin, e.what()));
-  }
+  const nlohmann::json j = parse_json(json_text, origin);
   if (!j.is_object()) fail(origin, "(top level)", "must be a JSON object");
   only_keys(j, {"name", "description", "entries", "sram_read_64b"}, origin, "");
 
@@ -181,7 +169,7 @@ Table parse_table(std::string_view json_text, const std::string& origin) {
   return t;
 }
 
-Table load_table(const std::string& path) { return parse_table(read_file(path), path); }
+Table load_table(const std::string& path) { return parse_table(read_text_file(path, "energy table"), path); }
 
 std::vector<std::string> table_dirs() {
   std::vector<std::string> dirs;

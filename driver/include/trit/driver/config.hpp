@@ -25,6 +25,11 @@ struct ArrayConfig {
   // Throws ConfigError naming the first violated rule (see docs/architecture.md).
   void validate() const;
 
+  // The smallest row strides the device accepts: K int8 activations, N int32 outputs, each
+  // rounded up to whole bus beats.
+  uint32_t x_stride(uint32_t k) const { return (k + bus_bytes - 1) / bus_bytes * bus_bytes; }
+  uint32_t y_stride(uint32_t n) const { return (4 * n + bus_bytes - 1) / bus_bytes * bus_bytes; }
+
   friend bool operator==(const ArrayConfig&, const ArrayConfig&) = default;
 };
 
